@@ -1,0 +1,169 @@
+/**
+ * `porta serve [ROOT]`: wires the pieces together: options -> site handler -> access log
+ * -> HTTP listener, prints the banner, and shuts down gracefully on SIGINT/SIGTERM.
+ */
+import { readFileSync } from 'node:fs';
+import { DEFAULT_LIMITS } from '../../http/limits.js';
+import { formatAccessLine } from '../../log/format.js';
+import { openAccessLog, type AccessLogSink } from '../../log/sink.js';
+import { describeListenError } from '../../net/listen-error.js';
+import { startHttpServer, type RunningHttpServer } from '../../net/http-server.js';
+import { reachableUrls } from '../../net/network-urls.js';
+import { DEFAULT_EXTENSION_MAPS } from '../../site/media-type.js';
+import { parseRedirectRules, type RedirectRule } from '../../site/redirects.js';
+import { createSiteHandler } from '../../site/site.js';
+import { PORTA_VERSION, SERVER_SOFTWARE } from '../../version.js';
+import type { Command } from '../command.js';
+import { RuntimeFailure, UsageError } from '../errors.js';
+import { parseServeOptions, type ServeOptions } from '../serve-options.js';
+
+/** How long in-flight requests may take to finish after SIGINT/SIGTERM. */
+const SHUTDOWN_GRACE_MS = 5000;
+
+const HELP = `Usage: porta serve [ROOT] [options]
+
+Serves ROOT (default: the current directory) over HTTP/1.1.
+
+Options:
+  --host ADDR                address to bind (default 0.0.0.0; '::' for dual stack, 127.0.0.1 for loopback only)
+  -p, --port PORT            number, 0 for any free port, or a service name (default $PORT or 8080)
+  -c, --config FILE          JSON config file; keys are the long flags in camelCase (flags win)
+  --redirects FILE           redirect rules, one per line: '301: ^(.*)/old/(.*)$ $1/new/$2'
+  --index NAME               default document for directories (repeatable; default index.html)
+  --keep-alive-timeout SEC   idle time before 408 and close on a persistent connection (default 5)
+  --header-timeout SEC       time allowed to receive a request head (default 10)
+  --max-body BYTES           request body limit, 413 beyond (default 2097152)
+  --max-uri BYTES            request-target limit, 414 beyond (default 2048)
+  --auth-file NAME           name of the per-directory auth control file (default WeMustProtectThisHouse!)
+  --secret TEXT              key for Digest nonces (default: random per start)
+  --cgi, --no-cgi            run executable *.cgi files (default on; --cgi-ext SUFFIX, --cgi-timeout SEC)
+  --trace, --no-trace        the TRACE method (default on)
+  --access-log FILE          where the access log goes: '-' stdout (default), a file, or 'off'
+  --log-format FORMAT        common (default) or combined
+  --expose-access-log        serve the log at /.well-known/access.log
+  --workers N|auto           worker processes sharing the port (default 1)
+  -q, --quiet                no start-up banner
+`;
+
+function loadRedirects(file: string | undefined): RedirectRule[] {
+  if (file === undefined) return [];
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--redirects: cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+  }
+  try {
+    return parseRedirectRules(text, file);
+  } catch (error) {
+    throw new UsageError(`--redirects: ${(error as Error).message}`);
+  }
+}
+
+async function openLog(target: string): Promise<AccessLogSink> {
+  try {
+    return await openAccessLog(target);
+  } catch (error) {
+    throw new UsageError(`--access-log: ${(error as Error).message}`);
+  }
+}
+
+function printBanner(options: ServeOptions, port: number): void {
+  const urls = reachableUrls(options.host, port);
+  const lines = [`porta ${PORTA_VERSION} serving ${options.root}`, `  Local:    ${urls.local}`];
+  for (const url of urls.network) lines.push(`  Network:  ${url}`);
+  const log = options.accessLog === '-' ? 'standard output' : options.accessLog;
+  lines.push(`  Access log: ${log} (${options.logFormat})`, 'Press Ctrl+C to stop.');
+  process.stderr.write(`${lines.join('\n')}\n`);
+}
+
+function waitForStopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      // A second signal during the graceful wait stops at once.
+      const force = (): void => process.exit(1);
+      process.once('SIGINT', force);
+      process.once('SIGTERM', force);
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+async function run(args: string[]): Promise<number> {
+  const options = parseServeOptions(args, process.env);
+  if (options.workers !== 1) {
+    throw new UsageError('--workers: only 1 worker process is supported in this version');
+  }
+  const redirects = loadRedirects(options.redirectsFile);
+  const sink = await openLog(options.accessLog);
+  const reportInternalError = (error: unknown): void => {
+    process.stderr.write(`porta: error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  };
+
+  const handle = createSiteHandler({
+    root: options.root,
+    indexNames: options.indexNames,
+    redirects,
+    authFileName: options.authFileName,
+    traceEnabled: options.trace,
+    cgiEnabled: options.cgi,
+    extensionMaps: DEFAULT_EXTENSION_MAPS,
+    accessLogSnapshot: options.exposeAccessLog ? () => sink.snapshot() : undefined,
+  });
+
+  let server: RunningHttpServer;
+  try {
+    server = await startHttpServer({
+      host: options.host,
+      port: options.port,
+      context: {
+        limits: {
+          ...DEFAULT_LIMITS,
+          maxUriBytes: options.maxUriBytes,
+          maxBodyBytes: options.maxBodyBytes,
+          keepAliveTimeoutMs: options.keepAliveTimeoutMs,
+          headerTimeoutMs: options.headerTimeoutMs,
+        },
+        serverName: SERVER_SOFTWARE,
+        handle,
+        onExchange: (exchange) =>
+          sink.write(
+            formatAccessLine(
+              {
+                remoteAddress: exchange.peer.remoteAddress,
+                user: exchange.user,
+                time: new Date(exchange.receivedAt),
+                requestLine: exchange.requestLine,
+                status: exchange.status,
+                bytes: exchange.bodyBytes,
+                referer: exchange.referer,
+                userAgent: exchange.userAgent,
+              },
+              options.logFormat,
+            ),
+          ),
+        onInternalError: reportInternalError,
+      },
+    });
+  } catch (error) {
+    await sink.close();
+    throw new RuntimeFailure(describeListenError(error, options.host, options.port));
+  }
+
+  if (!options.quiet) printBanner(options, server.address.port);
+  const signal = await waitForStopSignal();
+  if (!options.quiet) process.stderr.write(`porta: ${signal} received, finishing requests in flight and stopping\n`);
+  await server.shutdown(SHUTDOWN_GRACE_MS);
+  await sink.close();
+  return 0;
+}
+
+export const serveCommand: Command = {
+  summary: 'serve a directory over HTTP/1.1',
+  help: HELP,
+  run,
+};

@@ -1,0 +1,64 @@
+/**
+ * The optional JSON config file (`--config FILE`, cli.md): an object whose keys are the long
+ * flags in camelCase. Unknown keys and wrongly typed values are usage errors.
+ */
+import { readFileSync } from 'node:fs';
+import { UsageError } from './errors.js';
+import type { FlagSpec, FlagValues } from './flags.js';
+
+export function flagToKey(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+}
+
+/**
+ * Reads FILE and returns its settings as flag values (string / boolean / string[]), keyed by
+ * flag name, so they can be validated exactly like flags. `extraKeys` maps further accepted
+ * keys (e.g. `root`) to flag-like names.
+ */
+export function readConfigFile(file: string, specs: Readonly<Record<string, FlagSpec>>, extraKeys: Readonly<Record<string, FlagSpec>> = {}): FlagValues {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`--config: cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--config: ${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new UsageError(`--config: ${file} must contain a JSON object`);
+  }
+  const byKey = new Map<string, [string, FlagSpec]>();
+  for (const [flag, spec] of Object.entries(specs)) if (flag !== 'config') byKey.set(flagToKey(flag), [flag, spec]);
+  for (const [key, spec] of Object.entries(extraKeys)) byKey.set(key, [key, spec]);
+
+  const values: FlagValues = {};
+  for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
+    const entry = byKey.get(key);
+    if (!entry) throw new UsageError(`config key '${key}' in ${file} is unknown (keys are the long flags in camelCase, e.g. keepAliveTimeout)`);
+    const [flag, spec] = entry;
+    values[flag] = convertValue(value, spec, key, file);
+  }
+  return values;
+}
+
+function convertValue(value: unknown, spec: FlagSpec, key: string, file: string): string | boolean | string[] {
+  const wrong = (expected: string): UsageError => new UsageError(`config key '${key}' in ${file} must be ${expected}, got ${JSON.stringify(value)}`);
+  switch (spec.kind) {
+    case 'boolean':
+      if (typeof value !== 'boolean') throw wrong('true or false');
+      return value;
+    case 'string':
+      if (typeof value === 'string') return value;
+      if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+      throw wrong('a string or number');
+    case 'list':
+      if (typeof value === 'string') return [value];
+      if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value as string[];
+      throw wrong('a string or an array of strings');
+  }
+}

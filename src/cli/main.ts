@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+/**
+ * porta's single executable: dispatches to a sub-command. This layer (src/cli/) is the
+ * only one that reads argv and the environment.
+ */
+import { PORTA_VERSION } from '../version.js';
+import type { Command } from './command.js';
+import { RuntimeFailure, UsageError } from './errors.js';
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import('./commands/serve.js')).serveCommand,
+  echo: async () => (await import('./commands/echo.js')).echoCommand,
+  hello: async () => (await import('./commands/hello.js')).helloCommand,
+  nc: async () => (await import('./commands/nc.js')).ncCommand,
+  get: async () => (await import('./commands/get.js')).getCommand,
+};
+
+async function overview(): Promise<string> {
+  const lines = [`porta ${PORTA_VERSION}: a web server and socket toolkit`, '', 'Usage: porta <command> [options]', ''];
+  for (const [name, load] of Object.entries(COMMANDS)) {
+    const command = await load();
+    lines.push(`  ${name.padEnd(7)} ${command.summary}`);
+  }
+  lines.push('', 'Run `porta <command> --help` for the options of one command.', '');
+  return lines.join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(await overview());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`porta ${PORTA_VERSION}\n`);
+    return 0;
+  }
+  const load = COMMANDS[name];
+  if (!load) throw new UsageError(`unknown command '${name}' (try: ${Object.keys(COMMANDS).join(', ')})`);
+  const command = await load();
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(command.help.endsWith('\n') ? command.help : `${command.help}\n`);
+    return 0;
+  }
+  return command.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError || error instanceof RuntimeFailure) {
+      process.stderr.write(`porta: ${error.message}\n`);
+      process.exitCode = error.exitCode;
+      return;
+    }
+    process.stderr.write(`porta: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,145 @@
+/**
+ * `porta serve` options (cli.md): flags, then the config file, then $PORT, then defaults.
+ * Every value is validated here so the rest of the program only sees good ones; a bad one
+ * is a UsageError naming the flag or config key.
+ */
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { resolvePort } from '../net/port.js';
+import { readConfigFile, flagToKey } from './config-file.js';
+import { UsageError } from './errors.js';
+import { parseFlags, parseInteger, parseSeconds, type FlagSpec, type FlagValues } from './flags.js';
+
+export const SERVE_FLAGS: Readonly<Record<string, FlagSpec>> = {
+  host: { kind: 'string', value: 'ADDR' },
+  port: { kind: 'string', short: 'p', value: 'PORT' },
+  config: { kind: 'string', short: 'c', value: 'FILE' },
+  redirects: { kind: 'string', value: 'FILE' },
+  index: { kind: 'list', value: 'NAME' },
+  'keep-alive-timeout': { kind: 'string', value: 'SEC' },
+  'header-timeout': { kind: 'string', value: 'SEC' },
+  'max-body': { kind: 'string', value: 'BYTES' },
+  'max-uri': { kind: 'string', value: 'BYTES' },
+  'auth-file': { kind: 'string', value: 'NAME' },
+  secret: { kind: 'string', value: 'TEXT' },
+  cgi: { kind: 'boolean' },
+  'cgi-ext': { kind: 'string', value: 'SUFFIX' },
+  'cgi-timeout': { kind: 'string', value: 'SEC' },
+  trace: { kind: 'boolean' },
+  'access-log': { kind: 'string', value: 'FILE' },
+  'log-format': { kind: 'string', value: 'common|combined' },
+  'expose-access-log': { kind: 'boolean' },
+  workers: { kind: 'string', value: 'N|auto' },
+  quiet: { kind: 'boolean', short: 'q' },
+};
+
+const CONFIG_ONLY_KEYS: Readonly<Record<string, FlagSpec>> = { root: { kind: 'string', value: 'DIR' } };
+
+export interface ServeOptions {
+  readonly root: string;
+  readonly host: string;
+  readonly port: number;
+  readonly redirectsFile: string | undefined;
+  readonly indexNames: readonly string[];
+  readonly keepAliveTimeoutMs: number;
+  readonly headerTimeoutMs: number;
+  readonly maxBodyBytes: number;
+  readonly maxUriBytes: number;
+  readonly authFileName: string;
+  readonly secret: string | undefined;
+  readonly cgi: boolean;
+  readonly cgiExtension: string;
+  readonly cgiTimeoutMs: number;
+  readonly trace: boolean;
+  readonly accessLog: string;
+  readonly logFormat: 'common' | 'combined';
+  readonly exposeAccessLog: boolean;
+  readonly workers: number | 'auto';
+  readonly quiet: boolean;
+}
+
+/** Where a value came from, so an error can name what the user typed. */
+function describeSource(flag: string, fromFlag: boolean): string {
+  return fromFlag ? `--${flag}` : `config key '${flagToKey(flag)}'`;
+}
+
+export function parseServeOptions(args: readonly string[], env: NodeJS.ProcessEnv): ServeOptions {
+  const { flags, positionals } = parseFlags(args, SERVE_FLAGS);
+  if (positionals.length > 1) throw new UsageError(`serve takes one ROOT directory, got ${positionals.length}: ${positionals.join(' ')}`);
+  const fileValues: FlagValues = typeof flags.config === 'string' ? readConfigFile(flags.config, SERVE_FLAGS, CONFIG_ONLY_KEYS) : {};
+
+  const pick = <T extends string | boolean | string[]>(flag: string): { value: T | undefined; source: string } => {
+    if (flags[flag] !== undefined) return { value: flags[flag] as T, source: describeSource(flag, true) };
+    return { value: fileValues[flag] as T | undefined, source: describeSource(flag, false) };
+  };
+  const text = (flag: string, fallback: string): { value: string; source: string } => {
+    const { value, source } = pick<string>(flag);
+    return { value: value ?? fallback, source };
+  };
+  const bool = (flag: string, fallback: boolean): boolean => pick<boolean>(flag).value ?? fallback;
+  const seconds = (flag: string, fallback: string): number => {
+    const { value, source } = text(flag, fallback);
+    return Math.round(parseSeconds(value, source) * 1000);
+  };
+  const bytes = (flag: string, fallback: string, min: number): number => {
+    const { value, source } = text(flag, fallback);
+    return parseInteger(value, source, min, Number.MAX_SAFE_INTEGER);
+  };
+
+  const rootText = positionals[0] ?? (fileValues.root as string | undefined) ?? '.';
+  const root = resolve(rootText);
+  let rootIsDirectory = false;
+  try {
+    rootIsDirectory = statSync(root).isDirectory();
+  } catch {
+    throw new UsageError(`ROOT '${rootText}' does not exist`);
+  }
+  if (!rootIsDirectory) throw new UsageError(`ROOT '${rootText}' is not a directory`);
+
+  const portChoice = pick<string>('port');
+  const portText = portChoice.value ?? env.PORT ?? '8080';
+  let port: number;
+  try {
+    port = resolvePort(portText, 'tcp');
+  } catch (error) {
+    throw new UsageError(`${portChoice.value !== undefined ? portChoice.source : '$PORT'}: ${(error as Error).message}`);
+  }
+
+  const logFormat = text('log-format', 'common');
+  if (logFormat.value !== 'common' && logFormat.value !== 'combined') {
+    throw new UsageError(`${logFormat.source} must be 'common' or 'combined', got '${logFormat.value}'`);
+  }
+  const workersChoice = text('workers', '1');
+  const workers = workersChoice.value === 'auto' ? 'auto' : parseInteger(workersChoice.value, workersChoice.source, 1, 256);
+  const indexNames = pick<string[]>('index').value ?? ['index.html'];
+  for (const name of indexNames) {
+    if (name === '' || name.includes('/')) throw new UsageError(`--index must be a file name without '/', got '${name}'`);
+  }
+  const authFile = text('auth-file', 'WeMustProtectThisHouse!');
+  if (authFile.value === '' || authFile.value.includes('/')) throw new UsageError(`${authFile.source} must be a file name without '/'`);
+  const host = text('host', '0.0.0.0').value;
+  if (host === '') throw new UsageError('--host must not be empty');
+
+  return {
+    root,
+    host,
+    port,
+    redirectsFile: pick<string>('redirects').value,
+    indexNames,
+    keepAliveTimeoutMs: seconds('keep-alive-timeout', '5'),
+    headerTimeoutMs: seconds('header-timeout', '10'),
+    maxBodyBytes: bytes('max-body', '2097152', 0),
+    maxUriBytes: bytes('max-uri', '2048', 16),
+    authFileName: authFile.value,
+    secret: pick<string>('secret').value,
+    cgi: bool('cgi', true),
+    cgiExtension: text('cgi-ext', '.cgi').value,
+    cgiTimeoutMs: seconds('cgi-timeout', '30'),
+    trace: bool('trace', true),
+    accessLog: text('access-log', '-').value,
+    logFormat: logFormat.value,
+    exposeAccessLog: bool('expose-access-log', false),
+    workers,
+    quiet: bool('quiet', false),
+  };
+}

@@ -1,0 +1,376 @@
+/**
+ * One client connection: the state machine of http.md section 3.
+ *
+ *   waiting-for-head --(head complete)--> reading-body --(body complete)--> busy
+ *        ^                                                                    |
+ *        +--------------------(response written, keep-alive)-------------------+
+ *
+ * Requests are answered strictly one at a time, so pipelined requests are answered in
+ * order; bytes that arrive meanwhile wait in `pending` (bounded: the socket is paused when
+ * too much is waiting). Timers: the keep-alive idle timeout while no byte of a next request
+ * has arrived, the header timeout while a head (or body) is being received. Both answer 408
+ * and close.
+ */
+import type { Socket } from 'node:net';
+import { ChunkedDecoder } from './chunked-decoder.js';
+import { errorResponse, statusPageResponse } from './error-page.js';
+import { checkIncompleteHead, findHeadEnd, parseRequestHead, skipLeadingEmptyLines } from './head-parser.js';
+import { HttpError } from './http-error.js';
+import type { HttpLimits } from './limits.js';
+import type { HttpRequest, Peer, RequestHead } from './request.js';
+import type { HttpResponse } from './response.js';
+import { writeResponse } from './response-writer.js';
+
+/** One answered request, as the access log needs it. */
+export interface CompletedExchange {
+  readonly peer: Peer;
+  readonly receivedAt: number;
+  /** The request line as received, or '-' when nothing arrived (408 on an idle connection). */
+  readonly requestLine: string;
+  readonly status: number;
+  readonly bodyBytes: number;
+  readonly user: string | undefined;
+  readonly referer: string | undefined;
+  readonly userAgent: string | undefined;
+}
+
+export type RequestHandler = (request: HttpRequest) => HttpResponse | Promise<HttpResponse>;
+
+export interface ConnectionContext {
+  readonly limits: HttpLimits;
+  readonly serverName: string;
+  readonly handle: RequestHandler;
+  readonly onExchange: (exchange: CompletedExchange) => void;
+  /** Unexpected failures (a handler bug, an I/O error mid-body), for the server's log. */
+  readonly onInternalError: (error: unknown) => void;
+}
+
+type State = 'head' | 'body' | 'busy' | 'closed';
+
+/** Unparsed bytes beyond this (while busy) pause reading from the client. */
+const PENDING_HIGH_WATER = 256 * 1024;
+/** How long a closing connection keeps reading (and discarding) before it is destroyed. */
+const LINGER_MS = 2000;
+const CONTINUE_LINE = 'HTTP/1.1 100 Continue\r\n\r\n';
+
+export class HttpConnection {
+  private state: State = 'head';
+  private pending: Buffer | undefined;
+  /** Where to resume searching for the end of the head in `pending`. */
+  private scanFrom = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private headStartedAt = 0;
+  private clientEnded = false;
+  private shuttingDown = false;
+  private readonly peer: Peer;
+  // Body being read.
+  private head: RequestHead | undefined;
+  private bodyPieces: Buffer[] = [];
+  private bodyRemaining = 0;
+  private chunked: ChunkedDecoder | undefined;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly context: ConnectionContext,
+    private readonly onClosed: (connection: HttpConnection) => void,
+  ) {
+    this.peer = {
+      remoteAddress: socket.remoteAddress ?? '-',
+      remotePort: socket.remotePort ?? 0,
+      localAddress: socket.localAddress ?? '-',
+      localPort: socket.localPort ?? 0,
+    };
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => this.onEnd());
+    socket.on('error', () => this.destroy());
+    socket.on('close', () => this.onClose());
+    this.armTimer(context.limits.headerTimeoutMs);
+  }
+
+  /** Graceful shutdown: idle connections close now, busy ones after their response. */
+  shutdown(): void {
+    this.shuttingDown = true;
+    if (this.state === 'head' && (this.pending === undefined || this.pending.length === 0)) this.close();
+  }
+
+  destroy(): void {
+    this.clearTimer();
+    this.socket.destroy();
+  }
+
+  get isIdle(): boolean {
+    return this.state === 'head' && this.pending === undefined;
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.state === 'closed') return;
+    if (this.pending === undefined || this.pending.length === 0) {
+      this.pending = chunk;
+    } else {
+      this.pending = Buffer.concat([this.pending, chunk]);
+    }
+    if (this.state === 'head') this.parseHeads();
+    else if (this.state === 'body') this.readBody();
+    else if (this.pending.length > PENDING_HIGH_WATER) this.socket.pause();
+  }
+
+  private onEnd(): void {
+    this.clientEnded = true;
+    // A half-closed client still gets the answers to what it sent (allowHalfOpen).
+    if (this.state === 'head' || this.state === 'body') {
+      if (this.state === 'head' && this.pending !== undefined && this.pending.length > 0) this.parseHeads();
+      if (this.state === 'head' || this.state === 'body') this.close();
+    }
+  }
+
+  private onClose(): void {
+    this.state = 'closed';
+    this.clearTimer();
+    this.onClosed(this);
+  }
+
+  /** Parses as many complete heads as `pending` holds, one request at a time. */
+  private parseHeads(): void {
+    const buf = this.pending;
+    if (buf === undefined) return;
+    const skip = skipLeadingEmptyLines(buf, 0, buf.length);
+    if (skip === buf.length) {
+      this.pending = undefined;
+      this.scanFrom = 0;
+      return;
+    }
+    if (this.headStartedAt === 0) {
+      this.headStartedAt = Date.now();
+      this.armTimer(this.context.limits.headerTimeoutMs);
+    }
+    const headEnd = findHeadEnd(buf, skip, buf.length, this.scanFrom);
+    let head: RequestHead;
+    try {
+      if (headEnd === -1) {
+        checkIncompleteHead(buf, skip, buf.length, this.context.limits);
+        this.scanFrom = buf.length;
+        // The client half-closed in the middle of a head: nothing more will come.
+        if (this.clientEnded) this.close();
+        return;
+      }
+      head = parseRequestHead(buf, skip, headEnd, this.context.limits);
+    } catch (error) {
+      this.failBeforeRequest(error, buf, skip);
+      return;
+    }
+    this.pending = headEnd === buf.length ? undefined : buf.subarray(headEnd);
+    this.scanFrom = 0;
+    this.startBody(head);
+  }
+
+  private startBody(head: RequestHead): void {
+    const framing = head.bodyFraming;
+    if (framing.kind === 'none') {
+      this.dispatch(head, EMPTY_BODY);
+      return;
+    }
+    const limit = this.context.limits.maxBodyBytes;
+    if (framing.kind === 'length' && framing.length > limit) {
+      // Too large to drain cheaply: answer and close (http.md section 1).
+      this.answerError(head, new HttpError(413, `The request body is larger than ${limit} bytes.`, { close: true }));
+      return;
+    }
+    this.head = head;
+    this.state = 'body';
+    if (framing.kind === 'length') {
+      this.bodyRemaining = framing.length;
+      this.bodyPieces = [];
+    } else {
+      this.chunked = new ChunkedDecoder(limit);
+    }
+    const available = this.pending?.length ?? 0;
+    if (head.expectContinue && available === 0) this.socket.write(CONTINUE_LINE, 'latin1');
+    this.readBody();
+  }
+
+  private readBody(): void {
+    const head = this.head as RequestHead;
+    const buf = this.pending;
+    if (buf === undefined || buf.length === 0) return;
+    let consumed: number;
+    let complete: boolean;
+    try {
+      if (this.chunked) {
+        consumed = this.chunked.feed(buf, 0, buf.length);
+        complete = this.chunked.done;
+      } else {
+        consumed = Math.min(this.bodyRemaining, buf.length);
+        this.bodyPieces.push(buf.subarray(0, consumed));
+        this.bodyRemaining -= consumed;
+        complete = this.bodyRemaining === 0;
+      }
+    } catch (error) {
+      this.pending = undefined;
+      this.answerError(head, error instanceof HttpError ? error : new HttpError(400, 'The request body is malformed.', { close: true }));
+      return;
+    }
+    this.pending = consumed === buf.length ? undefined : buf.subarray(consumed);
+    if (!complete) return;
+    const body = this.chunked ? this.chunked.body() : Buffer.concat(this.bodyPieces);
+    this.chunked = undefined;
+    this.bodyPieces = [];
+    this.head = undefined;
+    this.dispatch(head, body);
+  }
+
+  private dispatch(head: RequestHead, body: Buffer): void {
+    this.state = 'busy';
+    this.clearTimer();
+    const request: HttpRequest = { ...head, body, peer: this.peer, receivedAt: this.headStartedAt || Date.now() };
+    let result: HttpResponse | Promise<HttpResponse>;
+    try {
+      result = this.context.handle(request);
+    } catch (error) {
+      result = this.responseForError(error);
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (response) => this.send(head, response),
+        (error: unknown) => this.send(head, this.responseForError(error)),
+      );
+    } else {
+      this.send(head, result);
+    }
+  }
+
+  private responseForError(error: unknown): HttpResponse {
+    if (error instanceof HttpError) return errorResponse(error);
+    this.context.onInternalError(error);
+    return statusPageResponse(500, 'The server failed while answering this request.');
+  }
+
+  private send(head: RequestHead, response: HttpResponse): void {
+    if (this.state === 'closed') return;
+    const keepAlive = head.keepAlive && !this.shuttingDown && !this.clientEnded && response.close !== true;
+    const context = { method: head.method, version: head.version, keepAlive, serverName: this.context.serverName };
+    let outcome;
+    try {
+      outcome = writeResponse(this.socket, response, context);
+    } catch (error) {
+      // Formatting failed (a handler produced an invalid field): answer 500 instead.
+      this.context.onInternalError(error);
+      outcome = writeResponse(this.socket, statusPageResponse(500, 'The server produced an invalid response.'), context);
+    }
+    outcome.then(
+      ({ bodyBytes, mustClose }) => {
+        this.logExchange(head.requestLine, head, response.status, bodyBytes, response.user);
+        if (mustClose) this.close();
+        else this.nextRequest();
+      },
+      (error: unknown) => {
+        // The head is out; the body failed midway. Nothing can be said to the client now.
+        this.logExchange(head.requestLine, head, response.status, 0, response.user);
+        if (this.state !== 'closed') this.context.onInternalError(error);
+        this.destroy();
+      },
+    );
+  }
+
+  private nextRequest(): void {
+    if (this.state === 'closed') return;
+    this.state = 'head';
+    this.headStartedAt = 0;
+    this.socket.resume();
+    if (this.pending !== undefined && this.pending.length > 0) {
+      this.parseHeads();
+    } else {
+      this.pending = undefined;
+      if (this.clientEnded || this.shuttingDown) this.close();
+      else this.armTimer(this.context.limits.keepAliveTimeoutMs);
+    }
+  }
+
+  /** A head that cannot be parsed: answer with its status and close (section 3). */
+  private failBeforeRequest(error: unknown, buf: Buffer, start: number): void {
+    const httpError = error instanceof HttpError ? error : new HttpError(400, 'The request could not be parsed.', { close: true });
+    const lf = buf.indexOf(0x0a, start);
+    const lineEnd = lf === -1 ? Math.min(buf.length, start + 1024) : Math.min(lf, start + 1024);
+    const requestLine = buf.toString('latin1', start, lineEnd).replace(/\r$/, '');
+    this.pending = undefined;
+    this.respondAndClose(errorResponse(httpError), requestLine, undefined);
+  }
+
+  private answerError(head: RequestHead, error: HttpError): void {
+    if (error.options.close) {
+      this.pending = undefined;
+      this.respondAndClose(errorResponse(error), head.requestLine, head);
+    } else {
+      this.dispatchResponse(head, errorResponse(error));
+    }
+  }
+
+  private dispatchResponse(head: RequestHead, response: HttpResponse): void {
+    this.state = 'busy';
+    this.clearTimer();
+    this.send(head, response);
+  }
+
+  /** Sends a server-made response outside any parsed request (400, 408...) and closes. */
+  private respondAndClose(response: HttpResponse, requestLine: string, head: RequestHead | undefined): void {
+    this.state = 'busy';
+    this.clearTimer();
+    const version = head?.version ?? 'HTTP/1.1';
+    const context = { method: head?.method ?? 'GET', version, keepAlive: false, serverName: this.context.serverName };
+    writeResponse(this.socket, { ...response, close: true }, context).then(
+      ({ bodyBytes }) => {
+        this.logExchange(requestLine, head, response.status, bodyBytes, undefined);
+        this.close();
+      },
+      () => this.destroy(),
+    );
+  }
+
+  private logExchange(requestLine: string, head: RequestHead | undefined, status: number, bodyBytes: number, user: string | undefined): void {
+    this.context.onExchange({
+      peer: this.peer,
+      receivedAt: this.headStartedAt || Date.now(),
+      requestLine,
+      status,
+      bodyBytes,
+      user,
+      referer: head?.fields.get('referer'),
+      userAgent: head?.fields.get('user-agent'),
+    });
+  }
+
+  private onTimeout(): void {
+    if (this.state !== 'head' && this.state !== 'body') return;
+    const receivedSomething = this.headStartedAt !== 0 || (this.pending?.length ?? 0) > 0;
+    const message = receivedSomething
+      ? 'The request was not received completely within the time allowed.'
+      : 'The connection was idle for too long and is being closed.';
+    const head = this.head;
+    this.pending = undefined;
+    this.respondAndClose(statusPageResponse(408, message, { close: true }), head?.requestLine ?? '-', head);
+  }
+
+  /** Half-closes now and keeps discarding input for a while so the client reads our last response (lingering close). */
+  private close(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.clearTimer();
+    this.socket.end();
+    this.socket.resume();
+    setTimeout(() => this.socket.destroy(), LINGER_MS).unref();
+  }
+
+  private armTimer(ms: number): void {
+    this.clearTimer();
+    this.timer = setTimeout(() => this.onTimeout(), ms);
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+  }
+}
+
+const EMPTY_BODY = Buffer.alloc(0);

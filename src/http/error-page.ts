@@ -1,0 +1,45 @@
+/**
+ * The short HTML page every error status with a body carries (http.md section 2).
+ */
+import { SERVER_SOFTWARE } from '../version.js';
+import type { HttpError } from './http-error.js';
+import type { HttpResponse } from './response.js';
+import { reasonPhrase } from './status.js';
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** A complete HTML document for a status and a sentence saying what went wrong. */
+export function renderStatusPage(status: number, message: string, extraHtml = ''): Buffer {
+  const title = `${status} ${reasonPhrase(status)}`;
+  return Buffer.from(
+    `<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>${title}</title></head>\n` +
+      `<body>\n<h1>${title}</h1>\n<p>${escapeHtml(message)}</p>\n${extraHtml}<hr>\n<address>${SERVER_SOFTWARE}</address>\n</body>\n</html>\n`,
+    'utf8',
+  );
+}
+
+export const HTML_TYPE = 'text/html; charset=utf-8';
+
+/** The response for a status page: generated HTML, so chunked to HTTP/1.1 clients. */
+export function statusPageResponse(
+  status: number,
+  message: string,
+  options: { headers?: ReadonlyArray<readonly [string, string]>; close?: boolean; user?: string } = {},
+): HttpResponse {
+  return {
+    status,
+    headers: [['Content-Type', HTML_TYPE], ...(options.headers ?? [])],
+    body: { kind: 'generated', data: renderStatusPage(status, message) },
+    close: options.close ?? false,
+    ...(options.user !== undefined ? { user: options.user } : {}),
+  };
+}
+
+export function errorResponse(error: HttpError): HttpResponse {
+  return statusPageResponse(error.status, error.message, {
+    headers: error.options.headers ?? [],
+    close: error.options.close ?? false,
+  });
+}

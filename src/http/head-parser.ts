@@ -1,0 +1,254 @@
+/**
+ * The request-head parser (RFC 9112 sections 2-3, 5-6): pure functions over bytes, so the
+ * connection can feed it whatever has arrived and the tests can feed it anything.
+ *
+ * The connection calls findHeadEnd() on the bytes it has; only when a whole head is there
+ * does parseRequestHead() run, once, over exactly those bytes. Until then, checkIncompleteHead()
+ * enforces the size limits so a client cannot make us buffer more than they allow.
+ */
+import { Fields } from './fields.js';
+import { HttpError } from './http-error.js';
+import type { HttpLimits } from './limits.js';
+import type { BodyFraming, RequestHead } from './request.js';
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** Bytes allowed on the request line beyond the target: method, two spaces, version. */
+const REQUEST_LINE_SLACK = 64;
+
+/**
+ * Number of bytes at `start` that are empty lines before a request line. RFC 9112 section
+ * 2.2: a server SHOULD ignore at least one empty line received before the request-line.
+ */
+export function skipLeadingEmptyLines(buf: Buffer, start: number, end: number): number {
+  let i = start;
+  while (i < end) {
+    const byte = buf[i];
+    if (byte === LF) i++;
+    else if (byte === CR && i + 1 < end && buf[i + 1] === LF) i += 2;
+    else break;
+  }
+  return i - start;
+}
+
+/**
+ * Index just past the empty line that ends the head starting at `start`, or -1 when the head
+ * is not complete yet. A bare LF counts as a line end (section 2.2); `from` lets the caller
+ * resume the search where the previous call stopped instead of rescanning.
+ */
+export function findHeadEnd(buf: Buffer, start: number, end: number, from = start): number {
+  let i = Math.max(start, from - 2);
+  for (;;) {
+    const lf = buf.indexOf(LF, i);
+    if (lf === -1 || lf >= end) return -1;
+    const next = lf + 1;
+    if (next < end && buf[next] === LF) return next + 1;
+    if (next + 1 < end && buf[next] === CR && buf[next + 1] === LF) return next + 2;
+    i = next;
+  }
+}
+
+/**
+ * Enforces the limits on a head that has not ended yet: a request line that is longer than
+ * the target limit allows -> 414, a header section past its limit -> 431.
+ */
+export function checkIncompleteHead(buf: Buffer, start: number, end: number, limits: HttpLimits): void {
+  const firstLf = buf.indexOf(LF, start);
+  if (firstLf === -1 || firstLf >= end) {
+    if (end - start > limits.maxUriBytes + REQUEST_LINE_SLACK) {
+      throw new HttpError(414, 'The request line is longer than this server accepts.', { close: true });
+    }
+    return;
+  }
+  if (end - (firstLf + 1) > limits.maxHeaderBytes) {
+    throw new HttpError(431, 'The request header section is larger than this server accepts.', { close: true });
+  }
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** field-value: VCHAR, SP, HTAB and obs-text (RFC 9110 section 5.5); no other controls. */
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+/** A request-target never contains whitespace or controls (RFC 9112 section 3.2). */
+const TARGET = /^[\x21-\x7e\x80-\xff]+$/;
+const VERSION = /^HTTP\/(\d)\.(\d)$/;
+const VERSION_LIKE = /^HTTP\/\d+\.\d+$/;
+const ABSOLUTE_FORM = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)([^#]*)$/;
+/** uri-host [":" port]: a reg-name / IPv4 or an IP-literal in brackets (RFC 3986 section 3.2.2). */
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::\d*)?$/;
+
+const bad = (message: string): HttpError => new HttpError(400, message, { close: true });
+
+/**
+ * Parses a complete head (`buf[start..end)`, as delimited by findHeadEnd) into a RequestHead,
+ * or throws the HttpError the client must be answered with.
+ */
+export function parseRequestHead(buf: Buffer, start: number, end: number, limits: HttpLimits): RequestHead {
+  const rawHead = buf.toString('latin1', start, end);
+  const lines = rawHead.split('\n');
+  // The split leaves the empty line's remains and an empty string after the final LF.
+  lines.length -= 2;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    const stripped = line.endsWith('\r') ? line.slice(0, -1) : line;
+    // Section 2.2: a bare CR anywhere else in the head is an error.
+    if (stripped.includes('\r')) throw bad('The request head contains a bare carriage return.');
+    lines[i] = stripped;
+  }
+  const requestLine = lines[0] as string;
+  const { method, target, version } = parseRequestLine(requestLine, limits);
+
+  const fields = new Fields();
+  if (lines.length - 1 > limits.maxHeaderFields) {
+    throw new HttpError(431, `The request has more than ${limits.maxHeaderFields} header fields.`, { close: true });
+  }
+  if (end - start - requestLine.length > limits.maxHeaderBytes + 4) {
+    throw new HttpError(431, 'The request header section is larger than this server accepts.', { close: true });
+  }
+  for (let i = 1; i < lines.length; i++) parseFieldLine(lines[i] as string, fields);
+
+  return interpretHead(method, target, version, requestLine, fields, rawHead);
+}
+
+/** request-line = method SP request-target SP HTTP-version (RFC 9112 section 3). */
+function parseRequestLine(
+  line: string,
+  limits: HttpLimits,
+): { method: string; target: string; version: 'HTTP/1.1' | 'HTTP/1.0' } {
+  const parts = line.split(' ');
+  if (parts.length !== 3) {
+    // Too long a target with spaces in it is still "too long" to the user who sent it.
+    if (line.length > limits.maxUriBytes + REQUEST_LINE_SLACK) throw new HttpError(414, 'The request line is too long.', { close: true });
+    throw bad('The request line must be: method, one space, target, one space, HTTP version.');
+  }
+  const [method, target, version] = parts as [string, string, string];
+  if (!TOKEN.test(method)) throw bad('The request method is not a valid token.');
+  if (target.length > limits.maxUriBytes) {
+    throw new HttpError(414, `The request target is longer than ${limits.maxUriBytes} bytes.`, { close: true });
+  }
+  if (!TARGET.test(target)) throw bad('The request target is empty or contains spaces or control characters.');
+  const match = VERSION.exec(version);
+  if (match && match[1] === '1' && (match[2] === '1' || match[2] === '0')) {
+    return { method, target, version: version as 'HTTP/1.1' | 'HTTP/1.0' };
+  }
+  // A well-formed version this server does not speak -> 505 (RFC 9110 section 15.6.6).
+  if (VERSION_LIKE.test(version)) {
+    throw new HttpError(505, `This server speaks HTTP/1.1 and HTTP/1.0, not ${version}.`, { close: true });
+  }
+  throw bad('The HTTP version is malformed.');
+}
+
+/** field-line = field-name ":" OWS field-value OWS (RFC 9112 section 5). */
+function parseFieldLine(line: string, fields: Fields): void {
+  const first = line.charCodeAt(0);
+  // Section 5.2: obs-fold (a line starting with SP or HTAB) is rejected.
+  if (first === 0x20 || first === 0x09) throw bad('Header field line folding (obs-fold) is not accepted.');
+  const colon = line.indexOf(':');
+  if (colon <= 0) throw bad(colon === 0 ? 'A header field has an empty name.' : 'A header field line has no colon.');
+  const name = line.slice(0, colon);
+  // Section 5.1: no whitespace between name and colon; a name is a token.
+  if (!TOKEN.test(name)) throw bad(`The header field name '${printable(name)}' is invalid.`);
+  const value = trimOws(line.slice(colon + 1));
+  if (!FIELD_VALUE.test(value)) throw bad(`The value of header field '${name}' contains control characters.`);
+  fields.add(name.toLowerCase(), value);
+}
+
+function trimOws(value: string): string {
+  let s = 0;
+  let e = value.length;
+  while (s < e && (value.charCodeAt(s) === 0x20 || value.charCodeAt(s) === 0x09)) s++;
+  while (e > s && (value.charCodeAt(e - 1) === 0x20 || value.charCodeAt(e - 1) === 0x09)) e--;
+  return value.slice(s, e);
+}
+
+function printable(text: string): string {
+  return text.replace(/[^\x21-\x7e]/g, '?').slice(0, 64);
+}
+
+/** The rules that depend on several fields at once: Host, framing, persistence. */
+function interpretHead(
+  method: string,
+  target: string,
+  version: 'HTTP/1.1' | 'HTTP/1.0',
+  requestLine: string,
+  fields: Fields,
+  rawHead: string,
+): RequestHead {
+  // RFC 9112 section 3.2: exactly one Host in HTTP/1.1, and a valid one.
+  const hostCount = fields.count('host');
+  if (hostCount > 1) throw bad('The request has more than one Host field.');
+  if (hostCount === 0 && version === 'HTTP/1.1') throw bad('An HTTP/1.1 request must have a Host field.');
+  const host = fields.get('host');
+  if (host !== undefined && !HOST.test(host)) throw bad('The Host field is not a valid host name.');
+  // http.md section 1: Authorization is singular.
+  if (fields.count('authorization') > 1) throw bad('The request has more than one Authorization field.');
+
+  const { pathAndQuery, authority } = interpretTarget(method, target, host);
+  const bodyFraming = interpretFraming(fields, version);
+  const connection = fields.tokens('connection');
+  const keepAlive = version === 'HTTP/1.1' ? !connection.includes('close') : connection.includes('keep-alive') && !connection.includes('close');
+
+  let expectContinue = false;
+  const expect = fields.get('expect');
+  if (expect !== undefined) {
+    // RFC 9110 section 10.1.1: 100-continue is the only expectation defined.
+    if (expect.toLowerCase() !== '100-continue') {
+      throw new HttpError(417, `The expectation '${printable(expect)}' cannot be met by this server.`);
+    }
+    expectContinue = version === 'HTTP/1.1';
+  }
+  return { method, target, version, requestLine, fields, rawHead, pathAndQuery, authority, bodyFraming, keepAlive, expectContinue };
+}
+
+/** The four request-target forms of RFC 9112 section 3.2. */
+function interpretTarget(
+  method: string,
+  target: string,
+  host: string | undefined,
+): { pathAndQuery: string; authority: string | undefined } {
+  if (target.charCodeAt(0) === 0x2f /* / */) return { pathAndQuery: target, authority: host };
+  if (target === '*') {
+    if (method !== 'OPTIONS') throw bad('The asterisk target is only valid with OPTIONS.');
+    return { pathAndQuery: '*', authority: host };
+  }
+  const absolute = ABSOLUTE_FORM.exec(target);
+  if (absolute) {
+    const authority = absolute[2] as string;
+    if (authority === '' || !HOST.test(authority)) throw bad('The host in the absolute request target is invalid.');
+    const rest = absolute[3] as string;
+    // Section 3.2.2: the target's authority replaces Host.
+    return { pathAndQuery: rest === '' ? '/' : rest.startsWith('?') ? `/${rest}` : rest, authority };
+  }
+  if (method === 'CONNECT' && HOST.test(target)) return { pathAndQuery: target, authority: target };
+  throw bad('The request target is not an absolute path or URL.');
+}
+
+/** RFC 9112 section 6.1-6.3: how long the body is, refusing anything ambiguous. */
+function interpretFraming(fields: Fields, version: 'HTTP/1.1' | 'HTTP/1.0'): BodyFraming {
+  const transferEncoding = fields.get('transfer-encoding');
+  const contentLength = fields.get('content-length');
+  if (transferEncoding !== undefined) {
+    // Section 6.3 point 3: both present is a smuggling attempt; answer and close.
+    if (contentLength !== undefined) throw bad('The request has both Content-Length and Transfer-Encoding.');
+    // Section 6.1: Transfer-Encoding in an HTTP/1.0 message means the framing is faulty.
+    if (version === 'HTTP/1.0') throw bad('HTTP/1.0 requests cannot use Transfer-Encoding.');
+    const codings = fields.tokens('transfer-encoding').map((c) => c.split(';')[0]?.trim() ?? '');
+    const unknown = codings.find((c) => c !== 'chunked');
+    if (unknown !== undefined) {
+      throw new HttpError(501, `The transfer coding '${printable(unknown)}' is not implemented.`, { close: true });
+    }
+    if (codings.length !== 1) throw bad('The chunked transfer coding must be applied exactly once.');
+    return { kind: 'chunked' };
+  }
+  if (contentLength !== undefined) {
+    // Section 6.3 point 5: a list of identical values is one value; anything else is invalid.
+    const values = contentLength.split(',').map((v) => v.trim());
+    const first = values[0] as string;
+    if (!/^\d{1,15}$/.test(first) || values.some((v) => v !== first)) {
+      throw bad('The Content-Length field is not a single valid number.');
+    }
+    const length = Number(first);
+    return length === 0 ? { kind: 'none' } : { kind: 'length', length };
+  }
+  return { kind: 'none' };
+}

@@ -1,0 +1,24 @@
+/** The configurable limits of http.md section 1 and the time-outs of section 3. */
+export interface HttpLimits {
+  /** Longest request-target in bytes (414 beyond). */
+  readonly maxUriBytes: number;
+  /** Largest header section in bytes, request line excluded (431 beyond). */
+  readonly maxHeaderBytes: number;
+  /** Most header fields (431 beyond). */
+  readonly maxHeaderFields: number;
+  /** Largest request body in bytes (413 beyond). */
+  readonly maxBodyBytes: number;
+  /** Idle time on a persistent connection before 408 and close, in ms. */
+  readonly keepAliveTimeoutMs: number;
+  /** Time allowed to receive a whole request head (and its body), in ms. */
+  readonly headerTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: HttpLimits = {
+  maxUriBytes: 2048,
+  maxHeaderBytes: 16 * 1024,
+  maxHeaderFields: 100,
+  maxBodyBytes: 2 * 1024 * 1024,
+  keepAliveTimeoutMs: 5000,
+  headerTimeoutMs: 10000,
+};

@@ -1,0 +1,34 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * What a response carries. The kind decides the framing (http.md section 2):
+ * - `none`: no content (Content-Length: 0 unless the status forbids content).
+ * - `bytes`: a stored representation held in memory, framed by Content-Length.
+ * - `generated`: a body the server wrote itself (error pages, listings): chunked to
+ *   HTTP/1.1 clients, Content-Length to HTTP/1.0 clients.
+ * - `stream`: read on demand (files, CGI); framed by Content-Length when the length is
+ *   known, else chunked (HTTP/1.1) or delimited by closing the connection (HTTP/1.0).
+ *   `open` is only called when the body is really sent (never for HEAD).
+ */
+export type ResponseBody =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'bytes'; readonly data: Buffer }
+  | { readonly kind: 'generated'; readonly data: Buffer }
+  | { readonly kind: 'stream'; readonly length: number | undefined; readonly open: () => Readable };
+
+export type HeaderList = ReadonlyArray<readonly [string, string]>;
+
+export interface HttpResponse {
+  readonly status: number;
+  /** Reason phrase; defaults to the standard one for the status. */
+  readonly reason?: string;
+  /** Fields other than Date, Server, Content-Length, Transfer-Encoding and Connection. */
+  readonly headers: HeaderList;
+  readonly body: ResponseBody;
+  /** Close the connection after this response even if the client wants to keep it. */
+  readonly close?: boolean;
+  /** The authenticated user, for the access log. */
+  readonly user?: string;
+}
+
+export const NO_BODY: ResponseBody = { kind: 'none' };

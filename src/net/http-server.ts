@@ -1,0 +1,53 @@
+/**
+ * The TCP listener for HTTP: accepts sockets, gives each an HttpConnection, keeps the
+ * registry of open connections, and shuts down gracefully (cli.md: stop accepting, finish
+ * requests in flight within a bounded wait, close idle connections).
+ */
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { HttpConnection, type ConnectionContext } from '../http/connection.js';
+
+export interface HttpServerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly context: ConnectionContext;
+}
+
+export interface RunningHttpServer {
+  readonly address: AddressInfo;
+  readonly openConnections: () => number;
+  /** Stops accepting, lets in-flight responses finish (at most graceMs), then closes the rest. */
+  shutdown(graceMs: number): Promise<void>;
+}
+
+export function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
+  const connections = new Set<HttpConnection>();
+  // allowHalfOpen: a client that half-closes after sending its requests still gets the answers.
+  const server: Server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+    const connection = new HttpConnection(socket, options.context, (closed) => connections.delete(closed));
+    connections.add(connection);
+  });
+  // Accept errors (EMFILE...) must not take the process down; the listener keeps going.
+  server.on('error', (error) => options.context.onInternalError(error));
+
+  return new Promise((resolve, reject) => {
+    const onListenError = (error: Error): void => reject(error);
+    server.once('error', onListenError);
+    server.listen({ host: options.host, port: options.port, backlog: 2048 }, () => {
+      server.off('error', onListenError);
+      resolve({
+        address: server.address() as AddressInfo,
+        openConnections: () => connections.size,
+        shutdown: (graceMs) => shutdownServer(server, connections, graceMs),
+      });
+    });
+  });
+}
+
+async function shutdownServer(server: Server, connections: Set<HttpConnection>, graceMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  for (const connection of connections) connection.shutdown();
+  const deadline = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+  await Promise.race([closed, deadline]);
+  for (const connection of connections) connection.destroy();
+  await closed;
+}

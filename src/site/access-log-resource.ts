@@ -1,0 +1,26 @@
+/**
+ * The opt-in virtual resource `/.well-known/access.log` (http.md section 10): the access log
+ * in its configured format, as text/plain. Off by default because it exposes client addresses.
+ */
+import type { HttpRequest } from '../http/request.js';
+import type { HttpResponse } from '../http/response.js';
+import { allowedMethods, methodNotAllowed } from './methods.js';
+
+export const ACCESS_LOG_PATH = '/.well-known/access.log';
+
+export async function accessLogResponse(request: HttpRequest, snapshot: () => Promise<Buffer>, traceEnabled: boolean): Promise<HttpResponse> {
+  const permissions = { trace: traceEnabled };
+  if (request.method === 'OPTIONS') {
+    return { status: 200, headers: [['Allow', allowedMethods(permissions).join(', ')]], body: { kind: 'none' } };
+  }
+  if (request.method !== 'GET' && request.method !== 'HEAD') throw methodNotAllowed(request.method, permissions);
+  const data = await snapshot();
+  return {
+    status: 200,
+    headers: [
+      ['Content-Type', 'text/plain; charset=utf-8'],
+      ['Cache-Control', 'no-store'],
+    ],
+    body: { kind: 'bytes', data },
+  };
+}

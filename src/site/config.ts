@@ -1,0 +1,18 @@
+import type { ExtensionMaps } from './media-type.js';
+import type { RedirectRule } from './redirects.js';
+
+/** Everything the site layer needs to know about the document root and its options. */
+export interface SiteConfig {
+  /** Absolute, symlink-free path of the document root. */
+  readonly root: string;
+  /** Default documents for a directory, tried in order. */
+  readonly indexNames: readonly string[];
+  readonly redirects: readonly RedirectRule[];
+  /** Name of the per-directory auth control file: never served or listed. */
+  readonly authFileName: string;
+  readonly traceEnabled: boolean;
+  readonly cgiEnabled: boolean;
+  readonly extensionMaps: ExtensionMaps;
+  /** When set, GET /.well-known/access.log serves what this returns. */
+  readonly accessLogSnapshot: (() => Promise<Buffer>) | undefined;
+}

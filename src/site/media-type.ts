@@ -1,0 +1,173 @@
+/**
+ * What a file name says about its content, the Apache mod_mime way (http.md section 5):
+ * every dot-separated suffix after the base name names one thing, in any order: a media
+ * type, a language, a charset or a content coding. `index.html.ru.koi8-r` is text/html,
+ * Russian, koi8-r; `file.tar.gz` is application/x-tar sent with `Content-Encoding: gzip`.
+ *
+ * Names and extensions are case-sensitive (http.md section 4): `.JPEG` is not `.jpeg`.
+ */
+import mimeDb from 'mime-db';
+
+export interface ExtensionMaps {
+  /** Extension -> language tag for Content-Language (RFC 9110 section 8.5). */
+  readonly languages: ReadonlyMap<string, string>;
+  /** Extension -> charset for the Content-Type `charset` parameter (RFC 9110 section 8.3.2). */
+  readonly charsets: ReadonlyMap<string, string>;
+  /** Extension -> content coding for Content-Encoding (RFC 9110 section 8.4). */
+  readonly encodings: ReadonlyMap<string, string>;
+}
+
+export const DEFAULT_EXTENSION_MAPS: ExtensionMaps = Object.freeze({
+  languages: new Map([
+    ['en', 'en'],
+    ['es', 'es'],
+    ['de', 'de'],
+    ['ja', 'ja'],
+    ['ko', 'ko'],
+    ['ru', 'ru'],
+  ]),
+  charsets: new Map([
+    ['jis', 'iso-2022-jp'],
+    ['koi8-r', 'koi8-r'],
+    ['euc-kr', 'euc-kr'],
+  ]),
+  encodings: new Map([
+    ['gz', 'gzip'],
+    ['Z', 'compress'],
+  ]),
+});
+
+export interface FileDescription {
+  /** The media type an extension names, undefined when none does. */
+  readonly type: string | undefined;
+  readonly language: string | undefined;
+  readonly charset: string | undefined;
+  readonly encoding: string | undefined;
+  /** The Content-Type value: the type (or application/octet-stream) plus `; charset=x`. */
+  readonly contentType: string;
+  /** The name before the first extension: `index` for `index.html.ru.koi8-r`. */
+  readonly baseName: string;
+  /** The non-empty suffixes in name order: `['html', 'ru', 'koi8-r']`. */
+  readonly extensions: readonly string[];
+}
+
+/** RFC 9110 section 8.3: a recipient may treat content of unknown type as this. */
+const UNKNOWN_TYPE = 'application/octet-stream';
+
+/** Types http.md section 5 fixes, whatever the database says. */
+const FIXED_TYPES: ReadonlyArray<readonly [string, string]> = [
+  ['html', 'text/html'],
+  ['htm', 'text/html'],
+  ['txt', 'text/plain'],
+  ['xml', 'text/xml'],
+  ['png', 'image/png'],
+  ['jpeg', 'image/jpeg'],
+  ['jpg', 'image/jpeg'],
+  ['gif', 'image/gif'],
+  ['pdf', 'application/pdf'],
+  ['ppt', 'application/vnd.ms-powerpoint'],
+  ['doc', 'application/msword'],
+];
+
+/**
+ * When mime-db lists several types for one extension, the registered (IANA) one wins, then
+ * Apache's mime.types, then nginx's, then mime-db's own additions.
+ */
+const SOURCE_RANK: Readonly<Record<string, number>> = { iana: 3, apache: 2, nginx: 1 };
+
+function buildTypeTable(): ReadonlyMap<string, string> {
+  const table = new Map<string, string>();
+  const rankOf = new Map<string, number>();
+  for (const [type, entry] of Object.entries(mimeDb)) {
+    // octet-stream is what an unknown extension gets anyway; a specific type beats it
+    // (mime-db lists .exe .dll .iso under it, Apache names them precisely).
+    if (type === UNKNOWN_TYPE || !entry.extensions) continue;
+    const rank = SOURCE_RANK[entry.source ?? ''] ?? 0;
+    for (const extension of entry.extensions) {
+      const held = table.get(extension);
+      const heldRank = rankOf.get(extension) ?? -1;
+      // On a tie a specific top-level type beats application/* (video/mp4 over application/mp4).
+      const better =
+        held === undefined ||
+        rank > heldRank ||
+        (rank === heldRank && held.startsWith('application/') && !type.startsWith('application/'));
+      if (better) {
+        table.set(extension, type);
+        rankOf.set(extension, rank);
+      }
+    }
+  }
+  for (const [extension, type] of FIXED_TYPES) table.set(extension, type);
+  return table;
+}
+
+const TYPE_BY_EXTENSION = buildTypeTable();
+
+/** Splits `name` at its first dot after any leading dots (`.hidden` has no extension). */
+function splitName(name: string): { baseName: string; extensions: string[] } {
+  let start = 0;
+  while (start < name.length && name.charCodeAt(start) === 0x2e) start++;
+  const firstDot = name.indexOf('.', start);
+  if (firstDot === -1) return { baseName: name, extensions: [] };
+  const extensions = name
+    .slice(firstDot + 1)
+    .split('.')
+    .filter((extension) => extension !== '');
+  return { baseName: name.slice(0, firstDot), extensions };
+}
+
+function describe(name: string, maps: ExtensionMaps): FileDescription {
+  const { baseName, extensions } = splitName(name);
+  let type: string | undefined;
+  let language: string | undefined;
+  let charset: string | undefined;
+  let encoding: string | undefined;
+  // Like mod_mime, a later extension overrides an earlier one of the same kind and an
+  // unknown extension is ignored. The configured maps claim an extension before the type
+  // database does, so `.gz` is a coding (not application/gzip) and `.es` a language.
+  for (const extension of extensions) {
+    const lang = maps.languages.get(extension);
+    const cs = maps.charsets.get(extension);
+    const enc = maps.encodings.get(extension);
+    if (lang !== undefined) language = lang;
+    if (cs !== undefined) charset = cs;
+    if (enc !== undefined) encoding = enc;
+    if (lang === undefined && cs === undefined && enc === undefined) {
+      type = TYPE_BY_EXTENSION.get(extension) ?? type;
+    }
+  }
+  const base = type ?? UNKNOWN_TYPE;
+  return Object.freeze({
+    type,
+    language,
+    charset,
+    encoding,
+    contentType: charset === undefined ? base : `${base}; charset=${charset}`,
+    baseName,
+    extensions: Object.freeze(extensions),
+  });
+}
+
+/** Bounded per-maps caches: the same few names are described on every request. */
+const CACHE_LIMIT = 10_000;
+const caches = new WeakMap<ExtensionMaps, Map<string, FileDescription>>();
+
+/**
+ * Describes a file name (not a path) by its extensions. Never throws. Results are cached
+ * per `maps` object, so a maps object must not change once it has been used.
+ */
+export function describeFileName(name: string, maps: ExtensionMaps = DEFAULT_EXTENSION_MAPS): FileDescription {
+  let cache = caches.get(maps);
+  if (cache === undefined) {
+    cache = new Map();
+    caches.set(maps, cache);
+  }
+  let description = cache.get(name);
+  if (description === undefined) {
+    description = describe(name, maps);
+    // Clearing when full is cruder than LRU but costs nothing per hit.
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(name, description);
+  }
+  return description;
+}

@@ -1,25 +1,25 @@
 /**
  * One client connection: the state machine of http.md section 3.
  *
- *   waiting-for-head --(head complete)--> reading-body --(body complete)--> busy
- *        ^                                                                    |
- *        +--------------------(response written, keep-alive)-------------------+
+ *   head --(head complete)--> body --(body complete)--> busy --(response written)--> head
  *
  * Requests are answered strictly one at a time, so pipelined requests are answered in
- * order; bytes that arrive meanwhile wait in `pending` (bounded: the socket is paused when
- * too much is waiting). Timers: the keep-alive idle timeout while no byte of a next request
- * has arrived, the header timeout while a head (or body) is being received. Both answer 408
- * and close.
+ * order; bytes that arrive meanwhile wait in `pending` (bounded: reading pauses when too
+ * much is waiting). When the site answers synchronously (a cached file) a whole pipelined
+ * batch is answered in one loop under socket.cork(), so it leaves in one write.
+ * Time-outs: the keep-alive idle timeout while no byte of a next request has arrived, the
+ * header timeout while a head (or body) is being received; both answer 408 and close.
  */
 import type { Socket } from 'node:net';
 import { ChunkedDecoder } from './chunked-decoder.js';
+import type { DeadlineSweeper, HasDeadline } from './deadline-sweeper.js';
 import { errorResponse, statusPageResponse } from './error-page.js';
 import { checkIncompleteHead, findHeadEnd, parseRequestHead, skipLeadingEmptyLines } from './head-parser.js';
 import { HttpError } from './http-error.js';
 import type { HttpLimits } from './limits.js';
 import type { HttpRequest, Peer, RequestHead } from './request.js';
 import type { HttpResponse } from './response.js';
-import { writeResponse } from './response-writer.js';
+import { writeResponse, type ResponseContext, type WriteOutcome } from './response-writer.js';
 
 /** One answered request, as the access log needs it. */
 export interface CompletedExchange {
@@ -43,6 +43,7 @@ export interface ConnectionContext {
   readonly onExchange: (exchange: CompletedExchange) => void;
   /** Unexpected failures (a handler bug, an I/O error mid-body), for the server's log. */
   readonly onInternalError: (error: unknown) => void;
+  readonly sweeper: DeadlineSweeper;
 }
 
 type State = 'head' | 'body' | 'busy' | 'closed';
@@ -52,18 +53,21 @@ const PENDING_HIGH_WATER = 256 * 1024;
 /** How long a closing connection keeps reading (and discarding) before it is destroyed. */
 const LINGER_MS = 2000;
 const CONTINUE_LINE = 'HTTP/1.1 100 Continue\r\n\r\n';
+const EMPTY_BODY = Buffer.alloc(0);
 
-export class HttpConnection {
+export class HttpConnection implements HasDeadline {
+  deadline = 0;
   private state: State = 'head';
   private pending: Buffer | undefined;
   /** Where to resume searching for the end of the head in `pending`. */
   private scanFrom = 0;
-  private timer: NodeJS.Timeout | undefined;
   private headStartedAt = 0;
   private clientEnded = false;
   private shuttingDown = false;
+  /** True while processRequests() runs; nested completions just return to it. */
+  private looping = false;
   private readonly peer: Peer;
-  // Body being read.
+  // The body being read.
   private head: RequestHead | undefined;
   private bodyPieces: Buffer[] = [];
   private bodyRemaining = 0;
@@ -85,7 +89,8 @@ export class HttpConnection {
     socket.on('end', () => this.onEnd());
     socket.on('error', () => this.destroy());
     socket.on('close', () => this.onClose());
-    this.armTimer(context.limits.headerTimeoutMs);
+    context.sweeper.add(this);
+    this.deadline = Date.now() + context.limits.headerTimeoutMs;
   }
 
   /** Graceful shutdown: idle connections close now, busy ones after their response. */
@@ -95,54 +100,72 @@ export class HttpConnection {
   }
 
   destroy(): void {
-    this.clearTimer();
+    this.deadline = 0;
     this.socket.destroy();
-  }
-
-  get isIdle(): boolean {
-    return this.state === 'head' && this.pending === undefined;
   }
 
   private onData(chunk: Buffer): void {
     if (this.state === 'closed') return;
-    if (this.pending === undefined || this.pending.length === 0) {
-      this.pending = chunk;
-    } else {
-      this.pending = Buffer.concat([this.pending, chunk]);
-    }
-    if (this.state === 'head') this.parseHeads();
-    else if (this.state === 'body') this.readBody();
+    this.pending = this.pending === undefined || this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    if (this.state === 'head' || this.state === 'body') this.processRequests();
     else if (this.pending.length > PENDING_HIGH_WATER) this.socket.pause();
   }
 
   private onEnd(): void {
     this.clientEnded = true;
-    // A half-closed client still gets the answers to what it sent (allowHalfOpen).
+    // A half-closed client still gets the answers to what it sent (allowHalfOpen), but a
+    // head or body cut short by the end will never complete.
     if (this.state === 'head' || this.state === 'body') {
-      if (this.state === 'head' && this.pending !== undefined && this.pending.length > 0) this.parseHeads();
+      this.processRequests();
       if (this.state === 'head' || this.state === 'body') this.close();
     }
   }
 
   private onClose(): void {
     this.state = 'closed';
-    this.clearTimer();
+    this.deadline = 0;
+    this.context.sweeper.delete(this);
     this.onClosed(this);
   }
 
-  /** Parses as many complete heads as `pending` holds, one request at a time. */
-  private parseHeads(): void {
+  /**
+   * Answers every complete request in `pending`, in order, for as long as the answers come
+   * synchronously; an asynchronous answer resumes the loop when it has been written.
+   */
+  private processRequests(): void {
+    if (this.looping) return;
+    this.looping = true;
+    const socket = this.socket;
+    socket.cork();
+    try {
+      for (;;) {
+        if (this.state === 'head') {
+          if (!this.parseNextHead()) break;
+        } else if (this.state === 'body') {
+          if (!this.readBody()) break;
+        } else {
+          break;
+        }
+      }
+    } finally {
+      this.looping = false;
+      socket.uncork();
+    }
+  }
+
+  /** Parses one head from `pending`; false when there is none (yet). */
+  private parseNextHead(): boolean {
     const buf = this.pending;
-    if (buf === undefined) return;
+    if (buf === undefined) return false;
     const skip = skipLeadingEmptyLines(buf, 0, buf.length);
     if (skip === buf.length) {
       this.pending = undefined;
       this.scanFrom = 0;
-      return;
+      return false;
     }
     if (this.headStartedAt === 0) {
       this.headStartedAt = Date.now();
-      this.armTimer(this.context.limits.headerTimeoutMs);
+      this.deadline = this.headStartedAt + this.context.limits.headerTimeoutMs;
     }
     const headEnd = findHeadEnd(buf, skip, buf.length, this.scanFrom);
     let head: RequestHead;
@@ -152,16 +175,17 @@ export class HttpConnection {
         this.scanFrom = buf.length;
         // The client half-closed in the middle of a head: nothing more will come.
         if (this.clientEnded) this.close();
-        return;
+        return false;
       }
       head = parseRequestHead(buf, skip, headEnd, this.context.limits);
     } catch (error) {
       this.failBeforeRequest(error, buf, skip);
-      return;
+      return false;
     }
     this.pending = headEnd === buf.length ? undefined : buf.subarray(headEnd);
     this.scanFrom = 0;
     this.startBody(head);
+    return true;
   }
 
   private startBody(head: RequestHead): void {
@@ -173,7 +197,7 @@ export class HttpConnection {
     const limit = this.context.limits.maxBodyBytes;
     if (framing.kind === 'length' && framing.length > limit) {
       // Too large to drain cheaply: answer and close (http.md section 1).
-      this.answerError(head, new HttpError(413, `The request body is larger than ${limit} bytes.`, { close: true }));
+      this.answerAndClose(errorResponse(new HttpError(413, `The request body is larger than ${limit} bytes.`, { close: true })), head.requestLine, head);
       return;
     }
     this.head = head;
@@ -184,15 +208,15 @@ export class HttpConnection {
     } else {
       this.chunked = new ChunkedDecoder(limit);
     }
-    const available = this.pending?.length ?? 0;
-    if (head.expectContinue && available === 0) this.socket.write(CONTINUE_LINE, 'latin1');
-    this.readBody();
+    // RFC 9110 section 10.1.1: tell a waiting client to send the body.
+    if (head.expectContinue && (this.pending?.length ?? 0) === 0) this.socket.write(CONTINUE_LINE, 'latin1');
   }
 
-  private readBody(): void {
+  /** Moves body bytes from `pending`; true when the body completed and was dispatched. */
+  private readBody(): boolean {
     const head = this.head as RequestHead;
     const buf = this.pending;
-    if (buf === undefined || buf.length === 0) return;
+    if (buf === undefined || buf.length === 0) return false;
     let consumed: number;
     let complete: boolean;
     try {
@@ -206,23 +230,39 @@ export class HttpConnection {
         complete = this.bodyRemaining === 0;
       }
     } catch (error) {
-      this.pending = undefined;
-      this.answerError(head, error instanceof HttpError ? error : new HttpError(400, 'The request body is malformed.', { close: true }));
-      return;
+      const httpError = error instanceof HttpError ? error : new HttpError(400, 'The request body is malformed.', { close: true });
+      this.answerAndClose(errorResponse(httpError), head.requestLine, head);
+      return false;
     }
     this.pending = consumed === buf.length ? undefined : buf.subarray(consumed);
-    if (!complete) return;
-    const body = this.chunked ? this.chunked.body() : Buffer.concat(this.bodyPieces);
+    if (!complete) return false;
+    const body = this.chunked ? this.chunked.body() : this.bodyPieces.length === 1 ? (this.bodyPieces[0] as Buffer) : Buffer.concat(this.bodyPieces);
     this.chunked = undefined;
     this.bodyPieces = [];
     this.head = undefined;
     this.dispatch(head, body);
+    return true;
   }
 
   private dispatch(head: RequestHead, body: Buffer): void {
     this.state = 'busy';
-    this.clearTimer();
-    const request: HttpRequest = { ...head, body, peer: this.peer, receivedAt: this.headStartedAt || Date.now() };
+    this.deadline = 0;
+    const request: HttpRequest = {
+      method: head.method,
+      target: head.target,
+      version: head.version,
+      requestLine: head.requestLine,
+      fields: head.fields,
+      rawHead: head.rawHead,
+      pathAndQuery: head.pathAndQuery,
+      authority: head.authority,
+      bodyFraming: head.bodyFraming,
+      keepAlive: head.keepAlive,
+      expectContinue: head.expectContinue,
+      body,
+      peer: this.peer,
+      receivedAt: this.headStartedAt,
+    };
     let result: HttpResponse | Promise<HttpResponse>;
     try {
       result = this.context.handle(request);
@@ -248,42 +288,52 @@ export class HttpConnection {
   private send(head: RequestHead, response: HttpResponse): void {
     if (this.state === 'closed') return;
     const keepAlive = head.keepAlive && !this.shuttingDown && !this.clientEnded && response.close !== true;
-    const context = { method: head.method, version: head.version, keepAlive, serverName: this.context.serverName };
-    let outcome;
+    const context: ResponseContext = { method: head.method, version: head.version, keepAlive, serverName: this.context.serverName };
+    let outcome: WriteOutcome | Promise<WriteOutcome>;
     try {
       outcome = writeResponse(this.socket, response, context);
     } catch (error) {
       // Formatting failed (a handler produced an invalid field): answer 500 instead.
       this.context.onInternalError(error);
-      outcome = writeResponse(this.socket, statusPageResponse(500, 'The server produced an invalid response.'), context);
+      response = statusPageResponse(500, 'The server produced an invalid response.');
+      outcome = writeResponse(this.socket, response, context);
     }
-    outcome.then(
-      ({ bodyBytes, mustClose }) => {
-        this.logExchange(head.requestLine, head, response.status, bodyBytes, response.user);
-        if (mustClose) this.close();
-        else this.nextRequest();
-      },
-      (error: unknown) => {
-        // The head is out; the body failed midway. Nothing can be said to the client now.
-        this.logExchange(head.requestLine, head, response.status, 0, response.user);
-        if (this.state !== 'closed') this.context.onInternalError(error);
-        this.destroy();
-      },
-    );
+    if (outcome instanceof Promise) {
+      const status = response.status;
+      const user = response.user;
+      outcome.then(
+        (done) => this.afterResponse(head, status, user, done),
+        (error: unknown) => {
+          // The head is out; the body failed midway. Nothing can be said to the client now.
+          this.logExchange(head.requestLine, head, status, 0, user);
+          if (this.state !== 'closed') this.context.onInternalError(error);
+          this.destroy();
+        },
+      );
+    } else {
+      this.afterResponse(head, response.status, response.user, outcome);
+    }
   }
 
-  private nextRequest(): void {
+  private afterResponse(head: RequestHead, status: number, user: string | undefined, outcome: WriteOutcome): void {
+    this.logExchange(head.requestLine, head, status, outcome.bodyBytes, user);
+    if (outcome.mustClose) {
+      this.close();
+      return;
+    }
     if (this.state === 'closed') return;
     this.state = 'head';
     this.headStartedAt = 0;
-    this.socket.resume();
+    if (this.socket.isPaused()) this.socket.resume();
     if (this.pending !== undefined && this.pending.length > 0) {
-      this.parseHeads();
-    } else {
-      this.pending = undefined;
-      if (this.clientEnded || this.shuttingDown) this.close();
-      else this.armTimer(this.context.limits.keepAliveTimeoutMs);
+      // Inside the loop the next request is taken there; after an asynchronous answer the
+      // loop starts again here.
+      if (!this.looping) this.processRequests();
+      return;
     }
+    this.pending = undefined;
+    if (this.clientEnded || this.shuttingDown) this.close();
+    else this.deadline = Date.now() + this.context.limits.keepAliveTimeoutMs;
   }
 
   /** A head that cannot be parsed: answer with its status and close (section 3). */
@@ -292,32 +342,22 @@ export class HttpConnection {
     const lf = buf.indexOf(0x0a, start);
     const lineEnd = lf === -1 ? Math.min(buf.length, start + 1024) : Math.min(lf, start + 1024);
     const requestLine = buf.toString('latin1', start, lineEnd).replace(/\r$/, '');
+    this.answerAndClose(errorResponse(httpError), requestLine, undefined);
+  }
+
+  /** Sends a server-made response (400, 408, 413...) and closes: the stream is out of sync. */
+  private answerAndClose(response: HttpResponse, requestLine: string, head: RequestHead | undefined): void {
+    this.state = 'busy';
+    this.deadline = 0;
     this.pending = undefined;
-    this.respondAndClose(errorResponse(httpError), requestLine, undefined);
-  }
-
-  private answerError(head: RequestHead, error: HttpError): void {
-    if (error.options.close) {
-      this.pending = undefined;
-      this.respondAndClose(errorResponse(error), head.requestLine, head);
-    } else {
-      this.dispatchResponse(head, errorResponse(error));
-    }
-  }
-
-  private dispatchResponse(head: RequestHead, response: HttpResponse): void {
-    this.state = 'busy';
-    this.clearTimer();
-    this.send(head, response);
-  }
-
-  /** Sends a server-made response outside any parsed request (400, 408...) and closes. */
-  private respondAndClose(response: HttpResponse, requestLine: string, head: RequestHead | undefined): void {
-    this.state = 'busy';
-    this.clearTimer();
-    const version = head?.version ?? 'HTTP/1.1';
-    const context = { method: head?.method ?? 'GET', version, keepAlive: false, serverName: this.context.serverName };
-    writeResponse(this.socket, { ...response, close: true }, context).then(
+    const context: ResponseContext = {
+      method: head?.method ?? 'GET',
+      version: head?.version ?? 'HTTP/1.1',
+      keepAlive: false,
+      serverName: this.context.serverName,
+    };
+    const outcome = writeResponse(this.socket, { ...response, close: true }, context);
+    Promise.resolve(outcome).then(
       ({ bodyBytes }) => {
         this.logExchange(requestLine, head, response.status, bodyBytes, undefined);
         this.close();
@@ -339,38 +379,24 @@ export class HttpConnection {
     });
   }
 
-  private onTimeout(): void {
+  /** The sweeper found the deadline passed: 408 and close (http.md section 3). */
+  onDeadline(): void {
     if (this.state !== 'head' && this.state !== 'body') return;
     const receivedSomething = this.headStartedAt !== 0 || (this.pending?.length ?? 0) > 0;
     const message = receivedSomething
       ? 'The request was not received completely within the time allowed.'
       : 'The connection was idle for too long and is being closed.';
     const head = this.head;
-    this.pending = undefined;
-    this.respondAndClose(statusPageResponse(408, message, { close: true }), head?.requestLine ?? '-', head);
+    this.answerAndClose(statusPageResponse(408, message, { close: true }), head?.requestLine ?? '-', head);
   }
 
   /** Half-closes now and keeps discarding input for a while so the client reads our last response (lingering close). */
   private close(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    this.clearTimer();
+    this.deadline = 0;
     this.socket.end();
     this.socket.resume();
     setTimeout(() => this.socket.destroy(), LINGER_MS).unref();
   }
-
-  private armTimer(ms: number): void {
-    this.clearTimer();
-    this.timer = setTimeout(() => this.onTimeout(), ms);
-  }
-
-  private clearTimer(): void {
-    if (this.timer !== undefined) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
-  }
 }
-
-const EMPTY_BODY = Buffer.alloc(0);

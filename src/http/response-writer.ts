@@ -63,10 +63,11 @@ export function formatResponseHead(response: HttpResponse, context: ResponseCont
 }
 
 /**
- * Writes the whole response. Resolves when the last byte has been handed to the socket
- * (with backpressure respected for streamed bodies).
+ * Writes the whole response. In-memory bodies are written at once and the outcome is
+ * returned directly (no promise on the hot path); streamed bodies resolve when the last
+ * byte has been handed to the socket, with backpressure respected.
  */
-export function writeResponse(socket: Writable, response: HttpResponse, context: ResponseContext): Promise<WriteOutcome> {
+export function writeResponse(socket: Writable, response: HttpResponse, context: ResponseContext): WriteOutcome | Promise<WriteOutcome> {
   const { framing, length } = chooseFraming(response, context);
   const mustClose = framing === 'close' || !context.keepAlive || response.close === true;
   const head = formatResponseHead(response, context, framing, length, mustClose);
@@ -75,25 +76,37 @@ export function writeResponse(socket: Writable, response: HttpResponse, context:
 
   if (!sendBody || body.kind === 'none') {
     socket.write(head, 'latin1');
-    return Promise.resolve({ bodyBytes: 0, mustClose });
+    return { bodyBytes: 0, mustClose };
   }
   if (body.kind === 'bytes' || body.kind === 'generated') {
     const data = body.data;
     if (framing === 'chunked') {
       const prefix = `${head}${data.length.toString(16)}${CRLF}`;
-      socket.write(Buffer.concat([Buffer.from(prefix, 'latin1'), data, Buffer.from(`${CRLF}0${CRLF}${CRLF}`, 'latin1')]));
+      socket.write(joinHeadAndBody(prefix, data, LAST_CHUNK));
     } else if (data.length <= COALESCE_LIMIT) {
-      const headBytes = Buffer.from(head, 'latin1');
-      socket.write(Buffer.concat([headBytes, data], headBytes.length + data.length));
+      socket.write(joinHeadAndBody(head, data, undefined));
     } else {
       socket.write(head, 'latin1');
       socket.write(data);
     }
-    return Promise.resolve({ bodyBytes: data.length, mustClose });
+    return { bodyBytes: data.length, mustClose };
   }
   socket.write(head, 'latin1');
   const expected = framing === 'length' ? length : undefined;
   return pipeBody(socket, body.open(), framing === 'chunked', expected).then((bodyBytes) => ({ bodyBytes, mustClose }));
+}
+
+const LAST_CHUNK = Buffer.from(`${CRLF}0${CRLF}${CRLF}`, 'latin1');
+
+/** One buffer, one write, one packet: the head (latin1 text), the body and a trailer. */
+function joinHeadAndBody(head: string, data: Buffer, trailer: Buffer | undefined): Buffer {
+  const headLength = head.length;
+  const total = headLength + data.length + (trailer?.length ?? 0);
+  const out = Buffer.allocUnsafe(total);
+  out.write(head, 0, headLength, 'latin1');
+  data.copy(out, headLength);
+  if (trailer) trailer.copy(out, headLength + data.length);
+  return out;
 }
 
 /** Copies a readable body to the socket, pausing while the socket's buffer is full. */

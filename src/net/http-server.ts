@@ -5,11 +5,12 @@
  */
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { HttpConnection, type ConnectionContext } from '../http/connection.js';
+import { DeadlineSweeper } from '../http/deadline-sweeper.js';
 
 export interface HttpServerOptions {
   readonly host: string;
   readonly port: number;
-  readonly context: ConnectionContext;
+  readonly context: Omit<ConnectionContext, 'sweeper'>;
 }
 
 export interface RunningHttpServer {
@@ -21,9 +22,10 @@ export interface RunningHttpServer {
 
 export function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const connections = new Set<HttpConnection>();
+  const context: ConnectionContext = { ...options.context, sweeper: new DeadlineSweeper() };
   // allowHalfOpen: a client that half-closes after sending its requests still gets the answers.
   const server: Server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
-    const connection = new HttpConnection(socket, options.context, (closed) => connections.delete(closed));
+    const connection = new HttpConnection(socket, context, (closed) => connections.delete(closed));
     connections.add(connection);
   });
   // Accept errors (EMFILE...) must not take the process down; the listener keeps going.

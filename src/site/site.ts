@@ -1,10 +1,12 @@
 /**
  * What a request means for a document root, as a chain of small phases (architecture.md):
  *
- *   method known? -> virtual resources -> path -> redirect -> (auth) -> TRACE/OPTIONS *
+ *   method known? -> virtual resources -> path -> redirect -> (auth) -> TRACE
  *     -> resolve -> method permission -> directory | file (preconditions -> range)
  *
- * Each phase either answers or hands on. The site knows nothing of sockets.
+ * Each phase either answers or hands on. The site knows nothing of sockets. The chain is
+ * synchronous while the FileCache has a fresh answer, so the common request costs no
+ * promise; it turns asynchronous only where the disk must be asked.
  */
 import { HttpError } from '../http/http-error.js';
 import type { RequestHandler } from '../http/connection.js';
@@ -13,33 +15,42 @@ import type { HttpResponse } from '../http/response.js';
 import { ACCESS_LOG_PATH, accessLogResponse } from './access-log-resource.js';
 import type { SiteConfig } from './config.js';
 import { listingResponse, trailingSlashRedirect } from './directory.js';
+import { DEFAULT_FILE_CACHE_OPTIONS, FileCache, type CachedTarget } from './file-cache.js';
 import { IMPLEMENTED_METHODS, allowedMethods, isImplementedMethod, methodNotAllowed, type Permissions } from './methods.js';
 import { applyRedirectRules, redirectResponse } from './redirects.js';
-import { resolveTarget, type ResolvedTarget } from './resolve.js';
 import { serveFile } from './static-file.js';
 import { traceResponse } from './trace.js';
 import { parseRequestPath, type RequestPath } from './url-path.js';
 
 const NOT_FOUND = 'The requested resource does not exist on this server.';
 
+type MaybeAsync<T> = T | Promise<T>;
+
 export function createSiteHandler(config: SiteConfig): RequestHandler {
-  return (request) => handleRequest(request, config);
+  const cache = new FileCache({
+    ...DEFAULT_FILE_CACHE_OPTIONS,
+    root: config.root,
+    hiddenName: config.authFileName,
+    extensionMaps: config.extensionMaps,
+  });
+  return (request) => handleRequest(request, config, cache);
 }
 
-async function handleRequest(request: HttpRequest, config: SiteConfig): Promise<HttpResponse> {
+function handleRequest(request: HttpRequest, config: SiteConfig, cache: FileCache): MaybeAsync<HttpResponse> {
   const method = request.method;
   if (!isImplementedMethod(method)) {
     throw new HttpError(501, `The method ${method} is not implemented by this server.`);
   }
   if (request.pathAndQuery === '*') return optionsAsterisk();
-  if (method === 'CONNECT') throw new HttpError(501, 'This server is not a proxy.');
 
   const requestPath = parseRequestPath(request.pathAndQuery);
   if (config.accessLogSnapshot && requestPath.path === ACCESS_LOG_PATH) {
     return accessLogResponse(request, config.accessLogSnapshot, config.traceEnabled);
   }
-  const redirect = applyRedirectRules(config.redirects, requestPath.path, requestPath.query);
-  if (redirect) return redirectResponse(redirect.status, redirect.location);
+  if (config.redirects.length > 0) {
+    const redirect = applyRedirectRules(config.redirects, requestPath.path, requestPath.query);
+    if (redirect) return redirectResponse(redirect.status, redirect.location);
+  }
 
   const permissions: Permissions = { trace: config.traceEnabled };
   if (method === 'TRACE') {
@@ -47,8 +58,10 @@ async function handleRequest(request: HttpRequest, config: SiteConfig): Promise<
     return traceResponse(request);
   }
 
-  const target = await resolveTarget(config.root, requestPath.segments, config.authFileName);
-  return answerForTarget(request, requestPath, target, config, permissions);
+  const answer = (target: CachedTarget): MaybeAsync<HttpResponse> => answerForTarget(request, requestPath, target, config, cache, permissions);
+  const cached = cache.peek(requestPath.path);
+  if (cached !== undefined) return answer(cached);
+  return cache.lookup(requestPath.path, requestPath.segments).then(answer);
 }
 
 /** OPTIONS * : everything the server implements (RFC 9110 section 9.3.7). */
@@ -70,13 +83,14 @@ function checkMethodPermitted(method: string, permissions: Permissions): void {
   }
 }
 
-async function answerForTarget(
+function answerForTarget(
   request: HttpRequest,
   requestPath: RequestPath,
-  target: ResolvedTarget,
+  target: CachedTarget,
   config: SiteConfig,
+  cache: FileCache,
   permissions: Permissions,
-): Promise<HttpResponse> {
+): MaybeAsync<HttpResponse> {
   checkMethodPermitted(request.method, permissions);
   if (target.kind === 'missing') throw new HttpError(404, NOT_FOUND);
   if (request.method === 'OPTIONS') return options(permissions);
@@ -84,12 +98,19 @@ async function answerForTarget(
   if (target.kind === 'file') {
     // A file named with a trailing slash is not that file.
     if (requestPath.path.endsWith('/')) throw new HttpError(404, NOT_FOUND);
-    return serveFile(request, target, config.extensionMaps);
+    return serveFile(request, target);
   }
   if (!requestPath.path.endsWith('/')) return trailingSlashRedirect(requestPath);
+  return serveDirectory(request, requestPath, target.fsPath, config, cache);
+}
+
+/** The first index document that exists, else the generated listing. */
+async function serveDirectory(request: HttpRequest, requestPath: RequestPath, dirPath: string, config: SiteConfig, cache: FileCache): Promise<HttpResponse> {
+  const parentSegments = requestPath.segments.slice(0, -1);
   for (const indexName of config.indexNames) {
-    const index = await resolveTarget(config.root, [...requestPath.segments.slice(0, -1), indexName], config.authFileName);
-    if (index.kind === 'file') return serveFile(request, index, config.extensionMaps);
+    const key = `${requestPath.path}${indexName}`;
+    const index = cache.peek(key) ?? (await cache.lookup(key, [...parentSegments, indexName]));
+    if (index.kind === 'file') return serveFile(request, index);
   }
-  return listingResponse(target.fsPath, requestPath.path, config.authFileName);
+  return listingResponse(dirPath, requestPath.path, config.authFileName);
 }

@@ -1,96 +1,69 @@
 /**
- * The content handler for a stored file: representation fields (type, language, charset,
- * encoding, validators), conditional requests, then ranges (RFC 9110 sections 8, 13, 14).
- * Like Go's ServeContent it decides *what* is sent; the http layer decides how it is framed.
+ * The content handler for a stored file: conditional requests, then ranges (RFC 9110
+ * sections 13 and 14). Like Go's ServeContent it decides *what* is sent; the http layer
+ * decides how it is framed. Small files come from memory (FileCache), large ones are
+ * streamed from disk.
  */
-import type { Stats } from 'node:fs';
 import { createReadStream } from 'node:fs';
-import { basename } from 'node:path';
 import { Readable } from 'node:stream';
 import { statusPageResponse } from '../http/error-page.js';
-import { formatHttpDate } from '../http/http-date.js';
 import type { HttpRequest } from '../http/request.js';
-import type { HeaderList, HttpResponse } from '../http/response.js';
-import { fileValidators } from './file-validators.js';
-import { describeFileName, type ExtensionMaps } from './media-type.js';
+import type { HeaderList, HttpResponse, ResponseBody } from '../http/response.js';
+import type { CachedFile } from './file-cache.js';
 import { planMultipartByteranges } from './multipart-byteranges.js';
-import { evaluatePreconditions, ifRangeAllows, type Validators } from './preconditions.js';
+import { evaluatePreconditions, ifRangeAllows } from './preconditions.js';
 import { contentRangeValue, evaluateRange, unsatisfiedRangeValue, type ByteRange } from './range.js';
 
-export interface FileToServe {
-  readonly fsPath: string;
-  readonly stats: Stats;
+const ACCEPT_RANGES: readonly [string, string] = ['Accept-Ranges', 'bytes'];
+
+function bodySlice(file: CachedFile, start: number, end: number): ResponseBody {
+  if (end < start) return { kind: 'none' };
+  if (file.body !== undefined) return { kind: 'bytes', data: file.body.subarray(start, end + 1) };
+  return { kind: 'stream', length: end - start + 1, open: () => createReadStream(file.fsPath, { start, end }) };
 }
 
-/** Representation metadata fields for a file name (http.md section 5). */
-export function representationFields(name: string, maps: ExtensionMaps): { contentType: string; fields: Array<[string, string]> } {
-  const description = describeFileName(name, maps);
-  const fields: Array<[string, string]> = [['Content-Type', description.contentType]];
-  if (description.language !== undefined) fields.push(['Content-Language', description.language]);
-  if (description.encoding !== undefined) fields.push(['Content-Encoding', description.encoding]);
-  return { contentType: description.contentType, fields };
-}
-
-function validatorFields(validators: Validators): Array<[string, string]> {
-  return [
-    ['Last-Modified', formatHttpDate(validators.lastModified)],
-    ['ETag', validators.etag],
-  ];
-}
-
-export function serveFile(request: HttpRequest, file: FileToServe, maps: ExtensionMaps, extraFields: HeaderList = []): HttpResponse {
-  const { stats, fsPath } = file;
-  const validators = fileValidators(stats);
-  const { contentType, fields: representation } = representationFields(basename(fsPath), maps);
-
-  // RFC 9110 section 13.2.2: preconditions are evaluated before ranges.
-  const outcome = evaluatePreconditions(request.method, request.fields, validators);
-  if (outcome === 'not-modified') {
-    return { status: 304, headers: [...validatorFields(validators), ...extraFields], body: { kind: 'none' } };
+export function serveFile(request: HttpRequest, file: CachedFile, extraFields: HeaderList = []): HttpResponse {
+  const fields = request.fields;
+  // Fast path: no conditional or range fields at all (the common case) skips their evaluation.
+  const plain = fields.list.length < 32 && !fields.list.some(([name]) => name.startsWith('if-') || name === 'range');
+  if (!plain) {
+    // RFC 9110 section 13.2.2: preconditions are evaluated before ranges.
+    const outcome = evaluatePreconditions(request.method, fields, file.validators);
+    if (outcome === 'not-modified') {
+      return { status: 304, headers: [...file.validatorFields, ...extraFields], body: { kind: 'none' } };
+    }
+    if (outcome === 'precondition-failed') {
+      return statusPageResponse(412, 'A precondition given in the request does not hold for the current file.');
+    }
   }
-  if (outcome === 'precondition-failed') {
-    return statusPageResponse(412, 'A precondition given in the request does not hold for the current file.');
-  }
-
-  const size = stats.size;
-  const headers: Array<readonly [string, string]> = [...representation, ...validatorFields(validators), ['Accept-Ranges', 'bytes'], ...extraFields];
-  const rangeField = request.fields.get('range');
+  const size = file.stats.size;
+  const headers: Array<readonly [string, string]> = [...file.representation, ...file.validatorFields, ACCEPT_RANGES, ...extraFields];
+  const rangeField = plain ? undefined : fields.get('range');
   // Section 14.2: Range is only defined for GET (HEAD answers as GET would).
-  if (rangeField !== undefined && (request.method === 'GET' || request.method === 'HEAD') && ifRangeAllows(request.fields, validators)) {
+  if (rangeField !== undefined && (request.method === 'GET' || request.method === 'HEAD') && ifRangeAllows(fields, file.validators)) {
     const range = evaluateRange(rangeField, size);
     if (range.kind === 'unsatisfiable') {
       return statusPageResponse(416, `None of the requested byte ranges lies within the file's ${size} bytes.`, {
-        headers: [['Content-Range', unsatisfiedRangeValue(size)], ...validatorFields(validators)],
+        headers: [['Content-Range', unsatisfiedRangeValue(size)], ...file.validatorFields],
       });
     }
-    if (range.kind === 'partial') {
-      return partialResponse(fsPath, size, range.ranges, contentType, headers);
-    }
+    if (range.kind === 'partial') return partialResponse(file, range.ranges, headers);
   }
-  return {
-    status: 200,
-    headers,
-    body: size === 0 ? { kind: 'none' } : { kind: 'stream', length: size, open: () => createReadStream(fsPath, { start: 0, end: size - 1 }) },
-  };
+  return { status: 200, headers, body: bodySlice(file, 0, size - 1) };
 }
 
 /** 206 with one range, or multipart/byteranges for several (RFC 9110 section 14.6). */
-function partialResponse(
-  fsPath: string,
-  size: number,
-  ranges: readonly ByteRange[],
-  contentType: string,
-  headers: ReadonlyArray<readonly [string, string]>,
-): HttpResponse {
+function partialResponse(file: CachedFile, ranges: readonly ByteRange[], headers: ReadonlyArray<readonly [string, string]>): HttpResponse {
+  const size = file.stats.size;
   if (ranges.length === 1) {
     const range = ranges[0] as ByteRange;
     return {
       status: 206,
       headers: [...headers, ['Content-Range', contentRangeValue(range, size)]],
-      body: { kind: 'stream', length: range.end - range.start + 1, open: () => createReadStream(fsPath, { start: range.start, end: range.end }) },
+      body: bodySlice(file, range.start, range.end),
     };
   }
-  const plan = planMultipartByteranges(ranges, size, contentType);
+  const plan = planMultipartByteranges(ranges, size, file.contentType);
   const withoutType = headers.filter(([name]) => name !== 'Content-Type');
   return {
     status: 206,
@@ -103,7 +76,9 @@ function partialResponse(
           (async function* multipartBody() {
             for (const part of plan.parts) {
               yield part.head;
-              for await (const chunk of createReadStream(fsPath, { start: part.range.start, end: part.range.end })) yield chunk as Buffer;
+              const { start, end } = part.range;
+              if (file.body !== undefined) yield file.body.subarray(start, end + 1);
+              else for await (const chunk of createReadStream(file.fsPath, { start, end })) yield chunk as Buffer;
             }
             yield plan.tail;
           })(),

@@ -83,11 +83,16 @@ export function removeDotSegments(path: string): string[] {
   return output.length === 0 ? [''] : output;
 }
 
+/** Anything but a plain path: percent signs, dot segments, empty segments, non-ASCII. */
+const NEEDS_NORMALISING = /%|\/\.|\/\/|[^\x21-\x7e]/;
+
 /** Splits and decodes the path-and-query of a request. */
 export function parseRequestPath(pathAndQuery: string): RequestPath {
   const q = pathAndQuery.indexOf('?');
   const rawPath = q === -1 ? pathAndQuery : pathAndQuery.slice(0, q);
   const query = q === -1 ? undefined : pathAndQuery.slice(q + 1);
+  // The common case, a plain ASCII path with nothing to decode or remove, skips the work.
+  if (!NEEDS_NORMALISING.test(rawPath)) return { path: rawPath, rawPath, query, segments: rawPath.slice(1).split('/') };
   const decoded = percentDecodePath(rawPath);
   const segments = removeDotSegments(decoded);
   return { path: `/${segments.join('/')}`, rawPath, query, segments };

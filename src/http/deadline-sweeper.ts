@@ -1,0 +1,45 @@
+/**
+ * One coarse timer for every connection's deadline instead of a timer per connection and
+ * per request: a connection only writes a number when its deadline moves, and a sweep
+ * every 100 ms calls the ones that have passed. Idle connections thus cost no timer
+ * objects, and the hot path no timer-list operations. Deadlines fire up to one tick late,
+ * which is fine for time-outs measured in seconds.
+ */
+export interface HasDeadline {
+  /** ms since epoch; 0 = no deadline. */
+  deadline: number;
+  onDeadline(): void;
+}
+
+const TICK_MS = 100;
+
+export class DeadlineSweeper {
+  private readonly members = new Set<HasDeadline>();
+  private timer: NodeJS.Timeout | undefined;
+
+  add(member: HasDeadline): void {
+    this.members.add(member);
+    if (this.timer === undefined) {
+      this.timer = setInterval(() => this.sweep(), TICK_MS);
+      this.timer.unref();
+    }
+  }
+
+  delete(member: HasDeadline): void {
+    this.members.delete(member);
+    if (this.members.size === 0 && this.timer !== undefined) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const member of this.members) {
+      if (member.deadline !== 0 && member.deadline <= now) {
+        member.deadline = 0;
+        member.onDeadline();
+      }
+    }
+  }
+}

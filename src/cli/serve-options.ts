@@ -33,6 +33,9 @@ export const SERVE_FLAGS: Readonly<Record<string, FlagSpec>> = {
   quiet: { kind: 'boolean', short: 'q' },
 };
 
+/** How the primary of `--workers N` hands its Digest secret to the workers it forks. */
+export const WORKER_SECRET_ENV = 'PORTA_WORKER_SECRET';
+
 const CONFIG_ONLY_KEYS: Readonly<Record<string, FlagSpec>> = { root: { kind: 'string', value: 'DIR' } };
 
 export interface ServeOptions {
@@ -131,7 +134,7 @@ export function parseServeOptions(args: readonly string[], env: NodeJS.ProcessEn
     maxBodyBytes: bytes('max-body', '2097152', 0),
     maxUriBytes: bytes('max-uri', '2048', 16),
     authFileName: authFile.value,
-    secret: pick<string>('secret').value,
+    secret: pick<string>('secret').value ?? env[WORKER_SECRET_ENV],
     cgi: bool('cgi', true),
     cgiExtension: text('cgi-ext', '.cgi').value,
     cgiTimeoutMs: seconds('cgi-timeout', '30'),

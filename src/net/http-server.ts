@@ -28,14 +28,13 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
     const connection = new HttpConnection(socket, context, (closed) => connections.delete(closed));
     connections.add(connection);
   });
-  // Accept errors (EMFILE...) must not take the process down; the listener keeps going.
-  server.on('error', (error) => options.context.onInternalError(error));
-
   return new Promise((resolve, reject) => {
     const onListenError = (error: Error): void => reject(error);
     server.once('error', onListenError);
     server.listen({ host: options.host, port: options.port, backlog: 2048 }, () => {
       server.off('error', onListenError);
+      // Later errors (EMFILE on accept...) must not take the process down; the listener keeps going.
+      server.on('error', (error) => options.context.onInternalError(error));
       resolve({
         address: server.address() as AddressInfo,
         openConnections: () => connections.size,

@@ -2,20 +2,25 @@
  * `porta serve [ROOT]`: wires the pieces together: options -> site handler -> access log
  * -> HTTP listener, prints the banner, and shuts down gracefully on SIGINT/SIGTERM.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import type { CompletedExchange } from '../../http/connection.js';
 import { DEFAULT_LIMITS } from '../../http/limits.js';
+import type { AccessRecord } from '../../log/access-record.js';
 import { formatAccessLine } from '../../log/format.js';
 import { openAccessLog, type AccessLogSink } from '../../log/sink.js';
 import { describeListenError } from '../../net/listen-error.js';
 import { startHttpServer, type RunningHttpServer } from '../../net/http-server.js';
 import { reachableUrls } from '../../net/network-urls.js';
+import { isWorkerProcess, reportFatalToPrimary, startWorkerPool, waitForPrimaryShutdownRequest } from '../../net/worker-pool.js';
 import { DEFAULT_EXTENSION_MAPS } from '../../site/media-type.js';
 import { parseRedirectRules, type RedirectRule } from '../../site/redirects.js';
 import { createSiteHandler } from '../../site/site.js';
 import { PORTA_VERSION, SERVER_SOFTWARE } from '../../version.js';
 import type { Command } from '../command.js';
 import { RuntimeFailure, UsageError } from '../errors.js';
-import { parseServeOptions, type ServeOptions } from '../serve-options.js';
+import { parseServeOptions, WORKER_SECRET_ENV, type ServeOptions } from '../serve-options.js';
 
 /** How long in-flight requests may take to finish after SIGINT/SIGTERM. */
 const SHUTDOWN_GRACE_MS = 5000;
@@ -93,17 +98,16 @@ function waitForStopSignal(): Promise<NodeJS.Signals> {
   });
 }
 
-async function run(args: string[]): Promise<number> {
-  const options = parseServeOptions(args, process.env);
-  if (options.workers !== 1) {
-    throw new UsageError('--workers: only 1 worker process is supported in this version');
-  }
+type Role = 'single' | 'worker';
+
+function reportInternalError(error: unknown): void {
+  process.stderr.write(`porta: error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+}
+
+/** Serves in this process until told to stop: the whole server, or one worker of several. */
+async function runServer(options: ServeOptions, role: Role): Promise<number> {
   const redirects = loadRedirects(options.redirectsFile);
   const sink = await openLog(options.accessLog);
-  const reportInternalError = (error: unknown): void => {
-    process.stderr.write(`porta: error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  };
-
   const handle = createSiteHandler({
     root: options.root,
     indexNames: options.indexNames,
@@ -130,36 +134,87 @@ async function run(args: string[]): Promise<number> {
         },
         serverName: SERVER_SOFTWARE,
         handle,
-        onExchange: (exchange) =>
-          sink.write(
-            formatAccessLine(
-              {
-                remoteAddress: exchange.peer.remoteAddress,
-                user: exchange.user,
-                time: new Date(exchange.receivedAt),
-                requestLine: exchange.requestLine,
-                status: exchange.status,
-                bytes: exchange.bodyBytes,
-                referer: exchange.referer,
-                userAgent: exchange.userAgent,
-              },
-              options.logFormat,
-            ),
-          ),
+        onExchange: (exchange) => sink.write(formatAccessLine(toAccessRecord(exchange), options.logFormat)),
         onInternalError: reportInternalError,
       },
     });
   } catch (error) {
     await sink.close();
-    throw new RuntimeFailure(describeListenError(error, options.host, options.port));
+    const message = describeListenError(error, options.host, options.port);
+    if (role === 'worker') {
+      // The primary reports it, once, for all workers.
+      await reportFatalToPrimary(message);
+      return 1;
+    }
+    throw new RuntimeFailure(message);
   }
 
-  if (!options.quiet) printBanner(options, server.address.port);
-  const signal = await waitForStopSignal();
-  if (!options.quiet) process.stderr.write(`porta: ${signal} received, finishing requests in flight and stopping\n`);
+  if (role === 'single' && !options.quiet) printBanner(options, server.address.port);
+  if (role === 'worker') {
+    await waitForPrimaryShutdownRequest();
+  } else {
+    const signal = await waitForStopSignal();
+    if (!options.quiet) process.stderr.write(`porta: ${signal} received, finishing requests in flight and stopping\n`);
+  }
   await server.shutdown(SHUTDOWN_GRACE_MS);
   await sink.close();
+  // The IPC channel would keep a worker alive after its work is done.
+  if (role === 'worker') process.disconnect?.();
   return 0;
+}
+
+function toAccessRecord(exchange: CompletedExchange): AccessRecord {
+  return {
+    remoteAddress: exchange.peer.remoteAddress,
+    user: exchange.user,
+    time: new Date(exchange.receivedAt),
+    requestLine: exchange.requestLine,
+    status: exchange.status,
+    bytes: exchange.bodyBytes,
+    referer: exchange.referer,
+    userAgent: exchange.userAgent,
+  };
+}
+
+/**
+ * The primary of `--workers N`: checks what only needs checking once, forks the workers
+ * (each runs this same command and serves), prints the banner, and orders the shutdown.
+ */
+async function runPrimary(options: ServeOptions, count: number): Promise<number> {
+  loadRedirects(options.redirectsFile);
+  await (await openLog(options.accessLog)).close();
+  // One Digest secret for every worker, so a nonce issued by one is valid at all.
+  const secret = options.secret ?? randomBytes(32).toString('hex');
+  let failure: ((message: string) => void) | undefined;
+  const fatal = new Promise<string>((resolve) => (failure = resolve));
+  const pool = startWorkerPool({
+    count,
+    env: { [WORKER_SECRET_ENV]: secret },
+    onFirstListening: (port) => {
+      if (!options.quiet) {
+        printBanner(options, port);
+        process.stderr.write(`  ${count} worker processes\n`);
+      }
+    },
+    report: (line) => process.stderr.write(`porta: ${line}\n`),
+    onFatal: (message) => failure?.(message),
+  });
+  const outcome = await Promise.race([waitForStopSignal().then((signal) => ({ signal })), fatal.then((message) => ({ message }))]);
+  if ('message' in outcome) {
+    await pool.shutdown(0);
+    throw new RuntimeFailure(outcome.message);
+  }
+  if (!options.quiet) process.stderr.write(`porta: ${outcome.signal} received, stopping ${count} workers\n`);
+  await pool.shutdown(SHUTDOWN_GRACE_MS);
+  return 0;
+}
+
+async function run(args: string[]): Promise<number> {
+  const options = parseServeOptions(args, process.env);
+  const count = options.workers === 'auto' ? availableParallelism() : options.workers;
+  if (isWorkerProcess()) return runServer(options, 'worker');
+  if (count > 1) return runPrimary(options, count);
+  return runServer(options, 'single');
 }
 
 export const serveCommand: Command = {

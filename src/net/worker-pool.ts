@@ -1,0 +1,128 @@
+/**
+ * Worker processes sharing one listening port (cli.md `--workers`). The primary forks N
+ * copies of the current command (node:cluster re-runs the same argv), replaces any that
+ * die unexpectedly, and on shutdown asks each to stop gracefully and waits for all.
+ *
+ * Scheduling is left to the kernel (SCHED_NONE): every worker accepts on the shared socket
+ * itself, which avoids the primary handing each connection over IPC (the round-robin
+ * default), the dominant cost when connections are short-lived.
+ */
+import cluster, { type Worker } from 'node:cluster';
+
+export interface WorkerPoolOptions {
+  readonly count: number;
+  /** Environment added for every worker (e.g. a shared Digest secret). */
+  readonly env: Readonly<Record<string, string>>;
+  /** Called once, when the first worker is listening, with its port. */
+  readonly onFirstListening: (port: number) => void;
+  /** One line about a worker event (crash and replacement), for standard error. */
+  readonly report: (line: string) => void;
+  /** A worker could not start serving (port in use...): the pool cannot work at all. */
+  readonly onFatal: (message: string) => void;
+}
+
+export interface WorkerPool {
+  /** Asks every worker to finish gracefully; resolves when all have exited. */
+  shutdown(graceMs: number): Promise<void>;
+}
+
+/** Message the primary sends a worker to begin its graceful shutdown. */
+export const SHUTDOWN_MESSAGE = 'porta:shutdown';
+
+/** A worker dying this soon after its start is crash-looping: replace it after a pause. */
+const CRASH_LOOP_MS = 1000;
+const CRASH_LOOP_DELAY_MS = 1000;
+
+/** Must be set before the first fork. */
+export function prepareCluster(): void {
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
+}
+
+export function isWorkerProcess(): boolean {
+  return cluster.isWorker;
+}
+
+interface FatalMessage {
+  readonly porta: 'fatal';
+  readonly message: string;
+}
+
+function isFatalMessage(message: unknown): message is FatalMessage {
+  return typeof message === 'object' && message !== null && (message as FatalMessage).porta === 'fatal';
+}
+
+/**
+ * In a worker: resolves when the primary asks for a graceful stop, goes away, or sends
+ * SIGTERM. SIGINT is ignored: a Ctrl+C reaches the whole process group, and the primary
+ * orders the shutdown so that it does not mistake the exits for crashes.
+ */
+export function waitForPrimaryShutdownRequest(): Promise<void> {
+  return new Promise((resolve) => {
+    process.on('SIGINT', () => undefined);
+    process.once('SIGTERM', () => resolve());
+    process.once('disconnect', () => resolve());
+    process.on('message', (message: unknown) => {
+      if (message === SHUTDOWN_MESSAGE) resolve();
+    });
+  });
+}
+
+/** In a worker: tells the primary this worker cannot serve, and why. */
+export function reportFatalToPrimary(message: string): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.send) return resolve();
+    process.send({ porta: 'fatal', message } satisfies FatalMessage, undefined, {}, () => resolve());
+  });
+}
+
+export function startWorkerPool(options: WorkerPoolOptions): WorkerPool {
+  prepareCluster();
+  let stopping = false;
+  let announced = false;
+  const startedAt = new Map<Worker, number>();
+
+  const fork = (): void => {
+    const worker = cluster.fork(options.env);
+    startedAt.set(worker, Date.now());
+    worker.on('message', (message: unknown) => {
+      if (isFatalMessage(message) && !stopping) options.onFatal(message.message);
+    });
+    worker.on('listening', (address) => {
+      if (!announced) {
+        announced = true;
+        options.onFirstListening(address.port);
+      }
+    });
+  };
+
+  cluster.on('exit', (worker, code, signal) => {
+    const started = startedAt.get(worker) ?? 0;
+    startedAt.delete(worker);
+    // A clean exit is a worker that was told to stop (or stopped itself on purpose).
+    if (stopping || (code === 0 && signal === null)) return;
+    options.report(`worker ${worker.process.pid} exited (${signal ?? `code ${code}`}); starting a replacement`);
+    const delay = Date.now() - started < CRASH_LOOP_MS ? CRASH_LOOP_DELAY_MS : 0;
+    setTimeout(fork, delay);
+  });
+
+  for (let i = 0; i < options.count; i++) fork();
+
+  return {
+    shutdown(graceMs: number): Promise<void> {
+      stopping = true;
+      const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+      const exits = workers.map((worker) => new Promise<void>((resolve) => {
+        if (worker.isDead()) return resolve();
+        worker.once('exit', () => resolve());
+        if (worker.isConnected()) worker.send(SHUTDOWN_MESSAGE);
+        else worker.kill('SIGTERM');
+      }));
+      // Workers bound their own grace; this is the backstop for a stuck one.
+      const backstop = setTimeout(() => {
+        for (const worker of workers) if (!worker.isDead()) worker.kill('SIGKILL');
+      }, graceMs + 2000);
+      backstop.unref();
+      return Promise.all(exits).then(() => clearTimeout(backstop));
+    },
+  };
+}

@@ -66,16 +66,41 @@ export function checkIncompleteHead(buf: Buffer, start: number, end: number, lim
   }
 }
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** field-value: VCHAR, SP, HTAB and obs-text (RFC 9110 section 5.5); no other controls. */
-const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
-/** A request-target never contains whitespace or controls (RFC 9112 section 3.2). */
-const TARGET = /^[\x21-\x7e\x80-\xff]+$/;
-const VERSION = /^HTTP\/(\d)\.(\d)$/;
+/** tchar (RFC 9110 section 5.6.2), indexed by byte. */
+const TCHAR = byteTable((c) => /[!#$%&'*+\-.^_`|~0-9A-Za-z]/.test(String.fromCharCode(c)));
+/** field-value bytes: VCHAR, SP, HTAB and obs-text (RFC 9110 section 5.5); no other controls. */
+const FIELD_VALUE_BYTE = byteTable((c) => c === 0x09 || (c >= 0x20 && c !== 0x7f));
+/** request-target bytes: no whitespace or controls (RFC 9112 section 3.2). */
+const TARGET_BYTE = byteTable((c) => c > 0x20 && c !== 0x7f);
 const VERSION_LIKE = /^HTTP\/\d+\.\d+$/;
 const ABSOLUTE_FORM = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)([^#]*)$/;
 /** uri-host [":" port]: a reg-name / IPv4 or an IP-literal in brackets (RFC 3986 section 3.2.2). */
 const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::\d*)?$/;
+
+function byteTable(test: (byte: number) => boolean): Uint8Array {
+  const table = new Uint8Array(256);
+  for (let c = 0; c < 256; c++) table[c] = test(c) ? 1 : 0;
+  return table;
+}
+
+/** True when every char of s (a latin1 string) is allowed by the table; empty fails when nonEmpty. */
+function allBytes(s: string, table: Uint8Array, nonEmpty: boolean): boolean {
+  const n = s.length;
+  if (n === 0) return !nonEmpty;
+  for (let i = 0; i < n; i++) if (table[s.charCodeAt(i)] !== 1) return false;
+  return true;
+}
+
+/** Lower-case field names, remembered: most requests repeat the same dozen names. */
+const lowerNames = new Map<string, string>();
+function lowerName(name: string): string {
+  let lower = lowerNames.get(name);
+  if (lower === undefined) {
+    lower = name.toLowerCase();
+    if (lowerNames.size < 1000) lowerNames.set(name, lower);
+  }
+  return lower;
+}
 
 const bad = (message: string): HttpError => new HttpError(400, message, { close: true });
 
@@ -85,28 +110,27 @@ const bad = (message: string): HttpError => new HttpError(400, message, { close:
  */
 export function parseRequestHead(buf: Buffer, start: number, end: number, limits: HttpLimits): RequestHead {
   const rawHead = buf.toString('latin1', start, end);
-  const lines = rawHead.split('\n');
-  // The split leaves the empty line's remains and an empty string after the final LF.
-  lines.length -= 2;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as string;
-    const stripped = line.endsWith('\r') ? line.slice(0, -1) : line;
-    // Section 2.2: a bare CR anywhere else in the head is an error.
-    if (stripped.includes('\r')) throw bad('The request head contains a bare carriage return.');
-    lines[i] = stripped;
+  // Section 2.2: a CR is only allowed right before an LF.
+  for (let cr = rawHead.indexOf('\r'); cr !== -1; cr = rawHead.indexOf('\r', cr + 1)) {
+    if (rawHead.charCodeAt(cr + 1) !== 0x0a) throw bad('The request head contains a bare carriage return.');
   }
-  const requestLine = lines[0] as string;
+  let lf = rawHead.indexOf('\n');
+  const requestLine = rawHead.slice(0, rawHead.charCodeAt(lf - 1) === 0x0d ? lf - 1 : lf);
   const { method, target, version } = parseRequestLine(requestLine, limits);
-
-  const fields = new Fields();
-  if (lines.length - 1 > limits.maxHeaderFields) {
-    throw new HttpError(431, `The request has more than ${limits.maxHeaderFields} header fields.`, { close: true });
-  }
   if (end - start - requestLine.length > limits.maxHeaderBytes + 4) {
     throw new HttpError(431, 'The request header section is larger than this server accepts.', { close: true });
   }
-  for (let i = 1; i < lines.length; i++) parseFieldLine(lines[i] as string, fields);
 
+  const fields = new Fields();
+  for (let pos = lf + 1; ; pos = lf + 1) {
+    lf = rawHead.indexOf('\n', pos);
+    const lineEnd = rawHead.charCodeAt(lf - 1) === 0x0d && lf - 1 >= pos ? lf - 1 : lf;
+    if (lineEnd === pos) break;
+    if (fields.list.length === limits.maxHeaderFields) {
+      throw new HttpError(431, `The request has more than ${limits.maxHeaderFields} header fields.`, { close: true });
+    }
+    parseFieldLine(rawHead.slice(pos, lineEnd), fields);
+  }
   return interpretHead(method, target, version, requestLine, fields, rawHead);
 }
 
@@ -115,22 +139,22 @@ function parseRequestLine(
   line: string,
   limits: HttpLimits,
 ): { method: string; target: string; version: 'HTTP/1.1' | 'HTTP/1.0' } {
-  const parts = line.split(' ');
-  if (parts.length !== 3) {
+  const firstSpace = line.indexOf(' ');
+  const lastSpace = line.lastIndexOf(' ');
+  const target = line.slice(firstSpace + 1, lastSpace);
+  if (firstSpace <= 0 || lastSpace === firstSpace || target.includes(' ')) {
     // Too long a target with spaces in it is still "too long" to the user who sent it.
     if (line.length > limits.maxUriBytes + REQUEST_LINE_SLACK) throw new HttpError(414, 'The request line is too long.', { close: true });
     throw bad('The request line must be: method, one space, target, one space, HTTP version.');
   }
-  const [method, target, version] = parts as [string, string, string];
-  if (!TOKEN.test(method)) throw bad('The request method is not a valid token.');
+  const method = line.slice(0, firstSpace);
+  const version = line.slice(lastSpace + 1);
+  if (method !== 'GET' && !allBytes(method, TCHAR, true)) throw bad('The request method is not a valid token.');
   if (target.length > limits.maxUriBytes) {
     throw new HttpError(414, `The request target is longer than ${limits.maxUriBytes} bytes.`, { close: true });
   }
-  if (!TARGET.test(target)) throw bad('The request target is empty or contains spaces or control characters.');
-  const match = VERSION.exec(version);
-  if (match && match[1] === '1' && (match[2] === '1' || match[2] === '0')) {
-    return { method, target, version: version as 'HTTP/1.1' | 'HTTP/1.0' };
-  }
+  if (!allBytes(target, TARGET_BYTE, true)) throw bad('The request target is empty or contains spaces or control characters.');
+  if (version === 'HTTP/1.1' || version === 'HTTP/1.0') return { method, target, version };
   // A well-formed version this server does not speak -> 505 (RFC 9110 section 15.6.6).
   if (VERSION_LIKE.test(version)) {
     throw new HttpError(505, `This server speaks HTTP/1.1 and HTTP/1.0, not ${version}.`, { close: true });
@@ -147,18 +171,18 @@ function parseFieldLine(line: string, fields: Fields): void {
   if (colon <= 0) throw bad(colon === 0 ? 'A header field has an empty name.' : 'A header field line has no colon.');
   const name = line.slice(0, colon);
   // Section 5.1: no whitespace between name and colon; a name is a token.
-  if (!TOKEN.test(name)) throw bad(`The header field name '${printable(name)}' is invalid.`);
-  const value = trimOws(line.slice(colon + 1));
-  if (!FIELD_VALUE.test(value)) throw bad(`The value of header field '${name}' contains control characters.`);
-  fields.add(name.toLowerCase(), value);
+  if (!allBytes(name, TCHAR, true)) throw bad(`The header field name '${printable(name)}' is invalid.`);
+  const value = trimOws(line, colon + 1);
+  if (!allBytes(value, FIELD_VALUE_BYTE, false)) throw bad(`The value of header field '${name}' contains control characters.`);
+  fields.add(lowerName(name), value);
 }
 
-function trimOws(value: string): string {
-  let s = 0;
-  let e = value.length;
-  while (s < e && (value.charCodeAt(s) === 0x20 || value.charCodeAt(s) === 0x09)) s++;
-  while (e > s && (value.charCodeAt(e - 1) === 0x20 || value.charCodeAt(e - 1) === 0x09)) e--;
-  return value.slice(s, e);
+function trimOws(line: string, from: number): string {
+  let s = from;
+  let e = line.length;
+  while (s < e && (line.charCodeAt(s) === 0x20 || line.charCodeAt(s) === 0x09)) s++;
+  while (e > s && (line.charCodeAt(e - 1) === 0x20 || line.charCodeAt(e - 1) === 0x09)) e--;
+  return line.slice(s, e);
 }
 
 function printable(text: string): string {

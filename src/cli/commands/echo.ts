@@ -1,0 +1,101 @@
+/** `porta echo`: argument handling for the RFC 862 echo service (src/services/echo-server.ts). */
+import { describeListenError } from '../../net/listen-error.js';
+import { resolvePort, type TransportProtocol } from '../../net/port.js';
+import { startEchoServer, type EchoServer } from '../../services/echo-server.js';
+import type { Command } from '../command.js';
+import { RuntimeFailure, UsageError } from '../errors.js';
+import { parseFlags, type FlagSpec } from '../flags.js';
+
+const FLAGS: Record<string, FlagSpec> = {
+  host: { kind: 'string', value: 'ADDR' },
+  port: { kind: 'string', short: 'p', value: 'PORT' },
+  tcp: { kind: 'boolean' },
+  udp: { kind: 'boolean' },
+  lines: { kind: 'boolean' },
+  prefix: { kind: 'string', value: 'TEXT' },
+  quiet: { kind: 'boolean', short: 'q' },
+};
+
+const HELP = `Usage: porta echo [options]
+
+RFC 862 echo service: every byte a TCP client sends comes back until it half-closes,
+then the server closes; every UDP datagram is returned to its sender.
+
+Options:
+  --host ADDR      address to bind (default 0.0.0.0; :: for dual stack, 127.0.0.1 for loopback only)
+  --port PORT      port number or service name (default 7, which needs root: try --port 7007)
+  --tcp            serve TCP only
+  --udp            serve UDP only (default: both, on the same port number)
+  --lines          line mode: answer each line with the prefix followed by the line
+  --prefix TEXT    the prefix for line mode (implies --lines), e.g. --prefix 'You said: '
+  -q, --quiet      no start-up line on standard error
+
+Example:
+  porta echo --port 7007 --lines --prefix 'You said: '
+`;
+
+export const echoCommand: Command = {
+  summary: 'RFC 862 echo service over TCP and UDP (--lines --prefix for "You said: ...")',
+  help: HELP,
+  async run(args: string[]): Promise<number> {
+    const { flags, positionals } = parseFlags(args, FLAGS);
+    if (positionals.length > 0) throw new UsageError(`porta echo takes no arguments, got '${positionals[0]}'`);
+    const host = (flags.host as string | undefined) ?? '0.0.0.0';
+    const onlyTcp = flags.tcp === true;
+    const onlyUdp = flags.udp === true;
+    const port = parsePort((flags.port as string | undefined) ?? '7', onlyUdp && !onlyTcp ? 'udp' : 'tcp');
+    const prefix = flags.prefix as string | undefined;
+    const lineMode = flags.lines === true || prefix !== undefined;
+
+    let server: EchoServer;
+    try {
+      server = await startEchoServer({
+        host,
+        port,
+        tcp: onlyTcp || !onlyUdp,
+        udp: onlyUdp || !onlyTcp,
+        linePrefix: lineMode ? (prefix ?? '') : undefined,
+      });
+    } catch (error) {
+      throw new RuntimeFailure(describeListenError(error, host, port));
+    }
+    if (flags.quiet !== true) process.stderr.write(`porta echo: listening on ${describeEndpoints(server)}\n`);
+    await waitForStopSignal();
+    await server.close();
+    return 0;
+  },
+};
+
+/** A number or a service name, looked up for the transport that will use it. */
+function parsePort(text: string, protocol: TransportProtocol): number {
+  try {
+    return resolvePort(text, protocol);
+  } catch (error) {
+    throw new UsageError(`--port: ${(error as Error).message}`);
+  }
+}
+
+/** `tcp 0.0.0.0:7007 and udp 0.0.0.0:7007`. */
+function describeEndpoints(server: EchoServer): string {
+  const parts: string[] = [];
+  if (server.tcpAddress) parts.push(`tcp ${formatAddress(server.tcpAddress.address, server.tcpAddress.port)}`);
+  if (server.udpAddress) parts.push(`udp ${formatAddress(server.udpAddress.address, server.udpAddress.port)}`);
+  return parts.join(' and ');
+}
+
+function formatAddress(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/** Resolves on the first SIGINT or SIGTERM: the service then closes and we exit 0. */
+function waitForStopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(signal);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { describe, it } from 'node:test';
+import { runPorta, startPorta } from '../helpers/spawn-porta.js';
+
+function exchange(port: number, data: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true }, () => socket.end(data));
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (text += chunk));
+    socket.on('end', () => {
+      socket.destroy();
+      resolve(text);
+    });
+    socket.on('error', reject);
+  });
+}
+
+/** As root the privileged-port check never fires; run that child as nobody instead. */
+const asUnprivileged = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+
+describe('porta echo (CLI)', () => {
+  it('prints one start-up line, echoes, and exits 0 on SIGTERM', async () => {
+    const echo = startPorta(['echo', '--host', '127.0.0.1', '--port', '0', '--lines', '--prefix', 'You said: ']);
+    try {
+      const [, port] = await echo.waitForStderr(/listening on tcp 127\.0\.0\.1:(\d+) and udp 127\.0\.0\.1:\d+\n/);
+      assert.equal(await exchange(Number(port), 'hi\n'), 'You said: hi\n');
+    } finally {
+      const result = await echo.stop('SIGTERM');
+      assert.equal(result.code, 0);
+      assert.equal(result.stderr.split('\n').filter(Boolean).length, 1, result.stderr);
+    }
+  });
+
+  it('exits 0 on SIGINT too, and --quiet prints nothing', async () => {
+    const echo = startPorta(['echo', '--host', '127.0.0.1', '--port', '0', '--tcp', '--quiet']);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const result = await echo.stop('SIGINT');
+    assert.equal(result.code, 0);
+    assert.equal(result.stderr, '');
+  });
+
+  it('rejects an unknown flag with exit 2', async () => {
+    const result = await runPorta(['echo', '--bogus']);
+    assert.equal(result.code, 2);
+    assert.equal(result.stderr, 'porta: unknown flag --bogus\n');
+  });
+
+  it('rejects a port that is neither a number nor a service with exit 2', async () => {
+    const result = await runPorta(['echo', '--port', 'no-such-service']);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /^porta: --port: 'no-such-service' is neither a port number nor a service name/);
+  });
+
+  it('explains that port 7 is privileged and suggests another', async () => {
+    const result = await runPorta(['echo', '--host', '127.0.0.1'], asUnprivileged);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^porta: cannot listen on 127\.0\.0\.1:7: ports below 1024 are privileged.*--port 7007/);
+  });
+
+  it('says when the port is already in use', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = blocker.address() as net.AddressInfo;
+      const result = await runPorta(['echo', '--host', '127.0.0.1', '--port', String(port), '--tcp']);
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /already in use/);
+    } finally {
+      blocker.close();
+    }
+  });
+});
+
+describe('porta hello (CLI)', () => {
+  it('greets with placeholders, logs one line per connection, exits 0 on SIGINT', async () => {
+    const hello = startPorta(['hello', '--host', '127.0.0.1', '--port', '0', '--message', 'Hi {ip}']);
+    try {
+      const [, port] = await hello.waitForStderr(/listening on tcp 127\.0\.0\.1:(\d+)/);
+      assert.equal(await exchange(Number(port), ''), 'Hi 127.0.0.1\r\n');
+      for (let i = 0; i < 100 && !hello.stdout().toString().includes('\n'); i++) await new Promise((r) => setTimeout(r, 10));
+    } finally {
+      const result = await hello.stop('SIGINT');
+      assert.equal(result.code, 0);
+      assert.match(result.stdout.toString(), /^\S+Z 127\.0\.0\.1:\d+ sent 14 bytes in \d+ ms\n$/);
+    }
+  });
+
+  it('rejects a bad --dns-timeout with exit 2', async () => {
+    const result = await runPorta(['hello', '--dns-timeout', 'soon']);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /--dns-timeout must be a number of seconds/);
+  });
+});

@@ -5,6 +5,7 @@ import { startEchoServer, type EchoServer } from '../../services/echo-server.js'
 import type { Command } from '../command.js';
 import { RuntimeFailure, UsageError } from '../errors.js';
 import { parseFlags, type FlagSpec } from '../flags.js';
+import { waitForStopSignal } from '../signals.js';
 
 const FLAGS: Record<string, FlagSpec> = {
   host: { kind: 'string', value: 'ADDR' },
@@ -87,15 +88,3 @@ function formatAddress(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
-/** Resolves on the first SIGINT or SIGTERM: the service then closes and we exit 0. */
-function waitForStopSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(signal);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-}

@@ -6,6 +6,7 @@ import { DEFAULT_GREETING, startHelloServer, type HelloServer } from '../../serv
 import type { Command } from '../command.js';
 import { RuntimeFailure, UsageError } from '../errors.js';
 import { parseFlags, parseSeconds, type FlagSpec } from '../flags.js';
+import { waitForStopSignal } from '../signals.js';
 
 const DEFAULT_PORT = '4242';
 
@@ -75,15 +76,3 @@ function parsePort(text: string): number {
   }
 }
 
-/** Resolves on the first SIGINT or SIGTERM: the service then closes and we exit 0. */
-function waitForStopSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(signal);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-}

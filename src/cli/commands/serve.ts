@@ -21,6 +21,7 @@ import { PORTA_VERSION, SERVER_SOFTWARE } from '../../version.js';
 import type { Command } from '../command.js';
 import { RuntimeFailure, UsageError } from '../errors.js';
 import { parseServeOptions, WORKER_SECRET_ENV, type ServeOptions } from '../serve-options.js';
+import { waitForStopSignal } from '../signals.js';
 
 /** How long in-flight requests may take to finish after SIGINT/SIGTERM. */
 const SHUTDOWN_GRACE_MS = 5000;
@@ -82,21 +83,6 @@ function printBanner(options: ServeOptions, port: number): void {
   process.stderr.write(`${lines.join('\n')}\n`);
 }
 
-function waitForStopSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      // A second signal during the graceful wait stops at once.
-      const force = (): void => process.exit(1);
-      process.once('SIGINT', force);
-      process.once('SIGTERM', force);
-      resolve(signal);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
-}
 
 type Role = 'single' | 'worker';
 

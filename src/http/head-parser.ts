@@ -61,7 +61,9 @@ export function checkIncompleteHead(buf: Buffer, start: number, end: number, lim
     }
     return;
   }
-  if (end - (firstLf + 1) > limits.maxHeaderBytes) {
+  // A trailing CR may be the first half of the line end; it is not counted yet.
+  const trailingCr = buf[end - 1] === CR ? 1 : 0;
+  if (end - (firstLf + 1) - trailingCr > limits.maxHeaderBytes) {
     throw new HttpError(431, 'The request header section is larger than this server accepts.', { close: true });
   }
 }
@@ -117,7 +119,9 @@ export function parseRequestHead(buf: Buffer, start: number, end: number, limits
   let lf = rawHead.indexOf('\n');
   const requestLine = rawHead.slice(0, rawHead.charCodeAt(lf - 1) === 0x0d ? lf - 1 : lf);
   const { method, target, version } = parseRequestLine(requestLine, limits);
-  if (end - start - requestLine.length > limits.maxHeaderBytes + 4) {
+  // The header section: from after the request line's LF to before the final empty line.
+  const finalLineLength = rawHead.charCodeAt(rawHead.length - 2) === 0x0d ? 2 : 1;
+  if (rawHead.length - (lf + 1) - finalLineLength > limits.maxHeaderBytes) {
     throw new HttpError(431, 'The request header section is larger than this server accepts.', { close: true });
   }
 
@@ -257,19 +261,29 @@ function interpretFraming(fields: Fields, version: 'HTTP/1.1' | 'HTTP/1.0'): Bod
     // Section 6.1: Transfer-Encoding in an HTTP/1.0 message means the framing is faulty.
     if (version === 'HTTP/1.0') throw bad('HTTP/1.0 requests cannot use Transfer-Encoding.');
     const codings = fields.tokens('transfer-encoding').map((c) => c.split(';')[0]?.trim() ?? '');
+    // Section 6.3 point 4: chunked must be applied exactly once, and last; otherwise the
+    // length cannot be known: 400 and close.
+    const chunkedCount = codings.filter((c) => c === 'chunked').length;
+    if (codings.length === 0 || chunkedCount > 1 || (chunkedCount === 1 && codings[codings.length - 1] !== 'chunked')) {
+      throw bad('The chunked transfer coding must be applied exactly once, and last.');
+    }
+    // Section 6.1: a transfer coding the server does not understand is 501.
     const unknown = codings.find((c) => c !== 'chunked');
     if (unknown !== undefined) {
       throw new HttpError(501, `The transfer coding '${printable(unknown)}' is not implemented.`, { close: true });
     }
-    if (codings.length !== 1) throw bad('The chunked transfer coding must be applied exactly once.');
     return { kind: 'chunked' };
   }
   if (contentLength !== undefined) {
     // Section 6.3 point 5: a list of identical values is one value; anything else is invalid.
     const values = contentLength.split(',').map((v) => v.trim());
     const first = values[0] as string;
-    if (!/^\d{1,15}$/.test(first) || values.some((v) => v !== first)) {
+    if (!/^\d+$/.test(first) || values.some((v) => v !== first)) {
       throw bad('The Content-Length field is not a single valid number.');
+    }
+    // Well-formed but beyond any body we accept (and beyond exact integers): 413.
+    if (first.replace(/^0+/, '').length > 15) {
+      throw new HttpError(413, 'The declared request body is larger than this server accepts.', { close: true });
     }
     const length = Number(first);
     return length === 0 ? { kind: 'none' } : { kind: 'length', length };

@@ -63,6 +63,8 @@ export class HttpConnection implements HasDeadline {
   private scanFrom = 0;
   private headStartedAt = 0;
   private clientEnded = false;
+  /** Version of the last request line seen, so server-made answers suit an HTTP/1.0 client. */
+  private lastVersion: 'HTTP/1.1' | 'HTTP/1.0' = 'HTTP/1.1';
   private shuttingDown = false;
   /** True while processRequests() runs; nested completions just return to it. */
   private looping = false;
@@ -246,6 +248,7 @@ export class HttpConnection implements HasDeadline {
 
   private dispatch(head: RequestHead, body: Buffer): void {
     this.state = 'busy';
+    this.lastVersion = head.version;
     this.deadline = 0;
     const request: HttpRequest = {
       method: head.method,
@@ -287,7 +290,8 @@ export class HttpConnection implements HasDeadline {
 
   private send(head: RequestHead, response: HttpResponse): void {
     if (this.state === 'closed') return;
-    const keepAlive = head.keepAlive && !this.shuttingDown && !this.clientEnded && response.close !== true;
+    // A half-closed client still gets every pipelined answer; the close comes after the last.
+    const keepAlive = head.keepAlive && !this.shuttingDown && response.close !== true;
     const context: ResponseContext = { method: head.method, version: head.version, keepAlive, serverName: this.context.serverName };
     let outcome: WriteOutcome | Promise<WriteOutcome>;
     try {
@@ -342,6 +346,7 @@ export class HttpConnection implements HasDeadline {
     const lf = buf.indexOf(0x0a, start);
     const lineEnd = lf === -1 ? Math.min(buf.length, start + 1024) : Math.min(lf, start + 1024);
     const requestLine = buf.toString('latin1', start, lineEnd).replace(/\r$/, '');
+    if (requestLine.endsWith(' HTTP/1.0')) this.lastVersion = 'HTTP/1.0';
     this.answerAndClose(errorResponse(httpError), requestLine, undefined);
   }
 
@@ -352,7 +357,7 @@ export class HttpConnection implements HasDeadline {
     this.pending = undefined;
     const context: ResponseContext = {
       method: head?.method ?? 'GET',
-      version: head?.version ?? 'HTTP/1.1',
+      version: head?.version ?? this.lastVersion,
       keepAlive: false,
       serverName: this.context.serverName,
     };
@@ -387,7 +392,15 @@ export class HttpConnection implements HasDeadline {
       ? 'The request was not received completely within the time allowed.'
       : 'The connection was idle for too long and is being closed.';
     const head = this.head;
-    this.answerAndClose(statusPageResponse(408, message, { close: true }), head?.requestLine ?? '-', head);
+    // Log what did arrive of the request line (Apache logs "-" only when nothing came).
+    let requestLine = head?.requestLine ?? '-';
+    const partial = this.pending;
+    if (head === undefined && partial !== undefined && partial.length > 0) {
+      const lf = partial.indexOf(0x0a);
+      requestLine = partial.toString('latin1', 0, Math.min(lf === -1 ? partial.length : lf, 1024)).replace(/^[\r\n]+|\r$/g, '');
+      if (requestLine.endsWith(' HTTP/1.0')) this.lastVersion = 'HTTP/1.0';
+    }
+    this.answerAndClose(statusPageResponse(408, message, { close: true }), requestLine, head);
   }
 
   /** Half-closes now and keeps discarding input for a while so the client reads our last response (lingering close). */

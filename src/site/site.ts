@@ -41,7 +41,7 @@ function handleRequest(request: HttpRequest, config: SiteConfig, cache: FileCach
   if (!isImplementedMethod(method)) {
     throw new HttpError(501, `The method ${method} is not implemented by this server.`);
   }
-  if (request.pathAndQuery === '*') return optionsAsterisk();
+  if (request.pathAndQuery === '*') return optionsAsterisk(config.traceEnabled);
 
   const requestPath = parseRequestPath(request.pathAndQuery);
   if (config.accessLogSnapshot && requestPath.path === ACCESS_LOG_PATH) {
@@ -65,8 +65,9 @@ function handleRequest(request: HttpRequest, config: SiteConfig, cache: FileCach
 }
 
 /** OPTIONS * : everything the server implements (RFC 9110 section 9.3.7). */
-function optionsAsterisk(): HttpResponse {
-  return { status: 200, headers: [['Allow', IMPLEMENTED_METHODS.join(', ')]], body: { kind: 'none' } };
+function optionsAsterisk(traceEnabled: boolean): HttpResponse {
+  const methods = IMPLEMENTED_METHODS.filter((m) => traceEnabled || m !== 'TRACE');
+  return { status: 200, headers: [['Allow', methods.join(', ')]], body: { kind: 'none' } };
 }
 
 function options(permissions: Permissions): HttpResponse {

@@ -135,13 +135,11 @@ async function runServer(options: ServeOptions, role: Role): Promise<number> {
     throw new RuntimeFailure(message);
   }
 
+  // Listen for the stop request before announcing ourselves, so no signal finds us deaf.
+  const stopRequested = role === 'worker' ? waitForPrimaryShutdownRequest().then(() => undefined) : waitForStopSignal();
   if (role === 'single' && !options.quiet) printBanner(options, server.address.port);
-  if (role === 'worker') {
-    await waitForPrimaryShutdownRequest();
-  } else {
-    const signal = await waitForStopSignal();
-    if (!options.quiet) process.stderr.write(`porta: ${signal} received, finishing requests in flight and stopping\n`);
-  }
+  const signal = await stopRequested;
+  if (signal !== undefined && !options.quiet) process.stderr.write(`porta: ${signal} received, finishing requests in flight and stopping\n`);
   await server.shutdown(SHUTDOWN_GRACE_MS);
   await sink.close();
   // The IPC channel would keep a worker alive after its work is done.
@@ -173,6 +171,7 @@ async function runPrimary(options: ServeOptions, count: number): Promise<number>
   const secret = options.secret ?? randomBytes(32).toString('hex');
   let failure: ((message: string) => void) | undefined;
   const fatal = new Promise<string>((resolve) => (failure = resolve));
+  const stopRequested = waitForStopSignal();
   const pool = startWorkerPool({
     count,
     env: { [WORKER_SECRET_ENV]: secret },
@@ -185,7 +184,7 @@ async function runPrimary(options: ServeOptions, count: number): Promise<number>
     report: (line) => process.stderr.write(`porta: ${line}\n`),
     onFatal: (message) => failure?.(message),
   });
-  const outcome = await Promise.race([waitForStopSignal().then((signal) => ({ signal })), fatal.then((message) => ({ message }))]);
+  const outcome = await Promise.race([stopRequested.then((signal) => ({ signal })), fatal.then((message) => ({ message }))]);
   if ('message' in outcome) {
     await pool.shutdown(0);
     throw new RuntimeFailure(outcome.message);

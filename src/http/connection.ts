@@ -193,6 +193,13 @@ export class HttpConnection implements HasDeadline {
   private startBody(head: RequestHead): void {
     const framing = head.bodyFraming;
     if (framing.kind === 'none') {
+      // RFC 9110 section 15.5.12: a PUT or POST must say how long its content is.
+      if ((head.method === 'PUT' || head.method === 'POST') && !head.fields.has('content-length')) {
+        this.state = 'busy';
+        this.deadline = 0;
+        this.send(head, errorResponse(new HttpError(411, `A ${head.method} request needs a Content-Length (or chunked Transfer-Encoding).`)));
+        return;
+      }
       this.dispatch(head, EMPTY_BODY);
       return;
     }

@@ -213,10 +213,6 @@ function interpretHead(
 
   const { pathAndQuery, authority } = interpretTarget(method, target, host);
   const bodyFraming = interpretFraming(fields, version);
-  // RFC 9110 section 15.5.12: a PUT or POST must say how long its content is.
-  if (bodyFraming.kind === 'none' && (method === 'PUT' || method === 'POST') && !fields.has('content-length')) {
-    throw new HttpError(411, `A ${method} request needs a Content-Length (or chunked Transfer-Encoding).`);
-  }
   const connection = fields.tokens('connection');
   const keepAlive = version === 'HTTP/1.1' ? !connection.includes('close') : connection.includes('keep-alive') && !connection.includes('close');
 

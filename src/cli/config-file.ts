@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { UsageError } from './errors.js';
-import type { FlagSpec, FlagValues } from './flags.js';
+import { parseFlags, type FlagSpec, type FlagValues, type ParsedArgs } from './flags.js';
 
 export function flagToKey(flag: string): string {
   return flag.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
@@ -61,4 +61,18 @@ function convertValue(value: unknown, spec: FlagSpec, key: string, file: string)
       if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value as string[];
       throw wrong('a string or an array of strings');
   }
+}
+
+/**
+ * parseFlags plus `--config FILE` for the commands whose every option is a flag: the file's
+ * keys (camelCase long flags) fill in what the command line does not say.
+ */
+export function parseFlagsWithConfig(args: readonly string[], specs: Readonly<Record<string, FlagSpec>>): ParsedArgs {
+  const withConfig: Record<string, FlagSpec> = { ...specs, config: { kind: 'string', value: 'FILE' } };
+  const { flags, positionals } = parseFlags(args, withConfig);
+  if (typeof flags.config !== 'string') return { flags, positionals };
+  const fromFile = readConfigFile(flags.config, withConfig);
+  const merged: FlagValues = { ...fromFile };
+  for (const [name, value] of Object.entries(flags)) if (value !== undefined && name !== 'config') merged[name] = value;
+  return { flags: merged, positionals };
 }

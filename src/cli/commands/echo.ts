@@ -4,8 +4,9 @@ import { resolvePort, type TransportProtocol } from '../../net/port.js';
 import { startEchoServer, type EchoServer } from '../../services/echo-server.js';
 import type { Command } from '../command.js';
 import { RuntimeFailure, UsageError } from '../errors.js';
-import { parseFlags, type FlagSpec } from '../flags.js';
+import { type FlagSpec } from '../flags.js';
 import { waitForStopSignal } from '../signals.js';
+import { parseFlagsWithConfig } from '../config-file.js';
 
 const FLAGS: Record<string, FlagSpec> = {
   host: { kind: 'string', value: 'ADDR' },
@@ -23,6 +24,7 @@ RFC 862 echo service: every byte a TCP client sends comes back until it half-clo
 then the server closes; every UDP datagram is returned to its sender.
 
 Options:
+  --config FILE    JSON file whose keys are the long flags in camelCase (flags win)
   --host ADDR      address to bind (default 0.0.0.0; :: for dual stack, 127.0.0.1 for loopback only)
   --port PORT      port number or service name (default 7, which needs root: try --port 7007)
   --tcp            serve TCP only
@@ -39,7 +41,7 @@ export const echoCommand: Command = {
   summary: 'RFC 862 echo service over TCP and UDP (--lines --prefix for "You said: ...")',
   help: HELP,
   async run(args: string[]): Promise<number> {
-    const { flags, positionals } = parseFlags(args, FLAGS);
+    const { flags, positionals } = parseFlagsWithConfig(args, FLAGS);
     if (positionals.length > 0) throw new UsageError(`porta echo takes no arguments, got '${positionals[0]}'`);
     const host = (flags.host as string | undefined) ?? '0.0.0.0';
     const onlyTcp = flags.tcp === true;

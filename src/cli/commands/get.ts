@@ -5,7 +5,8 @@ import { checkMethod, parseFieldArgument } from '../../client/http-request.js';
 import { parseHttpUrl } from '../../client/http-target.js';
 import type { Command } from '../command.js';
 import { RuntimeFailure, UsageError } from '../errors.js';
-import { parseFlags, parseSeconds, type FlagSpec } from '../flags.js';
+import { parseSeconds, type FlagSpec } from '../flags.js';
+import { parseFlagsWithConfig } from '../config-file.js';
 
 const FLAGS: Record<string, FlagSpec> = {
   include: { kind: 'boolean', short: 'i' },
@@ -25,6 +26,7 @@ http:// only (an https:// URL is a usage error, exit 2). Exit 0 for any response
 arrived, even 404 or 500; 1 for network failures and malformed responses.
 
 Options:
+  --config FILE    JSON file whose keys are the long flags in camelCase (flags win)
   -i, --include             also print the status line and header fields (and trailers)
   -I, --head                send HEAD and print the head
   -v, --verbose             show the request sent ('> ') and the head received ('< ') on stderr
@@ -43,7 +45,7 @@ export const getCommand: Command = {
   summary: 'minimal HTTP/1.1 client on raw sockets (-i, -I, -v, -H, -X, -L)',
   help: HELP,
   async run(args: string[]): Promise<number> {
-    const { flags, positionals } = parseFlags(args, FLAGS);
+    const { flags, positionals } = parseFlagsWithConfig(args, FLAGS);
     if (positionals.length !== 1) throw new UsageError('usage: porta get [options] URL');
     const headOnly = flags.head === true;
     const request = flags.request as string | undefined;

@@ -5,8 +5,9 @@ import { formatHelloLogLine } from '../../services/hello-log.js';
 import { DEFAULT_GREETING, startHelloServer, type HelloServer } from '../../services/hello-server.js';
 import type { Command } from '../command.js';
 import { RuntimeFailure, UsageError } from '../errors.js';
-import { parseFlags, parseSeconds, type FlagSpec } from '../flags.js';
+import { parseSeconds, type FlagSpec } from '../flags.js';
 import { waitForStopSignal } from '../signals.js';
+import { parseFlagsWithConfig } from '../config-file.js';
 
 const DEFAULT_PORT = '4242';
 
@@ -24,6 +25,7 @@ On each TCP connection, sends one greeting line and closes. Logs one line per
 connection on standard output.
 
 Options:
+  --config FILE    JSON file whose keys are the long flags in camelCase (flags win)
   --host ADDR         address to bind (default 0.0.0.0; :: for dual stack)
   --port PORT         port number or service name (default ${DEFAULT_PORT})
   -m, --message TEXT  the greeting (default '${DEFAULT_GREETING}'); {ip}, {port} and {host}
@@ -39,7 +41,7 @@ export const helloCommand: Command = {
   summary: 'greets each TCP client with one line ({ip}, {port}, {host}) and closes',
   help: HELP,
   async run(args: string[]): Promise<number> {
-    const { flags, positionals } = parseFlags(args, FLAGS);
+    const { flags, positionals } = parseFlagsWithConfig(args, FLAGS);
     if (positionals.length > 0) throw new UsageError(`porta hello takes no arguments, got '${positionals[0]}'`);
     const host = (flags.host as string | undefined) ?? '0.0.0.0';
     const port = parsePort((flags.port as string | undefined) ?? DEFAULT_PORT);

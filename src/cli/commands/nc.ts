@@ -5,7 +5,8 @@ import { runTcpSession, type Peer } from '../../client/nc-tcp.js';
 import { runUdpSession } from '../../client/nc-udp.js';
 import type { Command } from '../command.js';
 import { RuntimeFailure, UsageError } from '../errors.js';
-import { parseFlags, parseSeconds, type FlagSpec } from '../flags.js';
+import { parseSeconds, type FlagSpec } from '../flags.js';
+import { parseFlagsWithConfig } from '../config-file.js';
 
 const FLAGS: Record<string, FlagSpec> = {
   udp: { kind: 'boolean', short: 'u' },
@@ -20,6 +21,7 @@ server's answer to standard output; when input ends it half-closes the connectio
 and exits once the server has closed. PORT is a number or a service name (echo, http).
 
 Options:
+  --config FILE    JSON file whose keys are the long flags in camelCase (flags win)
   -u, --udp          send each input line as one datagram and print each reply; after
                      input ends, wait up to the time-out for the replies still owed
   -w, --timeout SEC  connect time-out (UDP: reply time-out), default 10
@@ -34,7 +36,7 @@ export const ncCommand: Command = {
   summary: 'netcat-style client: stdin to a TCP (or --udp) server, its answer to stdout',
   help: HELP,
   async run(args: string[]): Promise<number> {
-    const { flags, positionals } = parseFlags(args, FLAGS);
+    const { flags, positionals } = parseFlagsWithConfig(args, FLAGS);
     if (positionals.length !== 2) throw new UsageError('usage: porta nc [--udp] [--timeout SEC] HOST PORT');
     const [host, portText] = positionals as [string, string];
     const udp = flags.udp === true;

@@ -1,0 +1,78 @@
+/**
+ * Loopback helpers: pick a free port, wait until a server accepts, and probe one request
+ * so a server that answers wrongly is noticed before it is loaded. 127.0.0.1 only.
+ */
+import { request } from 'node:http';
+import { createConnection, createServer } from 'node:net';
+
+export const HOST = '127.0.0.1';
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, HOST, () => {
+      const address = server.address();
+      server.close(() => {
+        if (address !== null && typeof address === 'object') resolve(address.port);
+        else reject(new Error('no port assigned'));
+      });
+    });
+  });
+}
+
+function tryConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: HOST, port });
+    socket.setTimeout(1000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Polls until a TCP connect to the port succeeds, `gaveUp()` says the server died, or the
+ * deadline passes. Resolves true when it accepts.
+ */
+export async function waitForAccept(port: number, timeoutMs: number, gaveUp: () => boolean): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (gaveUp()) return false;
+    if (await tryConnect(port)) return true;
+    await sleep(100);
+  }
+  return false;
+}
+
+export interface ProbeResult {
+  readonly status: number;
+  readonly bytes: number;
+}
+
+/** One GET on a fresh connection; rejects on error or after timeoutMs. */
+export function probe(port: number, path: string, headers: Record<string, string>, timeoutMs = 5000): Promise<ProbeResult> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: HOST, port, path, method: 'GET', headers, agent: false, timeout: timeoutMs }, (res) => {
+      let bytes = 0;
+      res.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+export { sleep };

@@ -138,9 +138,14 @@ export class HttpConnection implements HasDeadline {
     if (this.looping) return;
     this.looping = true;
     const socket = this.socket;
-    socket.cork();
+    let corked = false;
     try {
-      for (;;) {
+      for (let round = 0; ; round++) {
+        // From the second request of a batch on, hold the writes so the batch leaves in one.
+        if (round > 0 && !corked && this.pending !== undefined) {
+          socket.cork();
+          corked = true;
+        }
         if (this.state === 'head') {
           if (!this.parseNextHead()) break;
         } else if (this.state === 'body') {
@@ -151,7 +156,7 @@ export class HttpConnection implements HasDeadline {
       }
     } finally {
       this.looping = false;
-      socket.uncork();
+      if (corked) socket.uncork();
     }
   }
 

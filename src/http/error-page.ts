@@ -10,8 +10,23 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** Pages already rendered, by status and message: error paths repeat the same few. */
+const renderedPages = new Map<string, Buffer>();
+const MAX_RENDERED_PAGES = 512;
+
 /** A complete HTML document for a status and a sentence saying what went wrong. */
 export function renderStatusPage(status: number, message: string, extraHtml = ''): Buffer {
+  const key = `${status}\n${message}\n${extraHtml}`;
+  let page = renderedPages.get(key);
+  if (page === undefined) {
+    page = renderPage(status, message, extraHtml);
+    if (renderedPages.size >= MAX_RENDERED_PAGES) renderedPages.clear();
+    renderedPages.set(key, page);
+  }
+  return page;
+}
+
+function renderPage(status: number, message: string, extraHtml: string): Buffer {
   const title = `${status} ${reasonPhrase(status)}`;
   return Buffer.from(
     `<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>${title}</title></head>\n` +

@@ -5,7 +5,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { currentHttpDate } from './date-cache.js';
-import type { HttpResponse } from './response.js';
+import { formatHeaderBlock, type HttpResponse } from './response.js';
 import { reasonPhrase, statusForbidsBody } from './status.js';
 
 /** What the writer needs to know of the request it answers. */
@@ -25,7 +25,6 @@ export interface WriteOutcome {
 }
 
 const CRLF = '\r\n';
-const HEADER_INJECTION = /[\r\n]/;
 /** Below this size head and body go out in one buffer (one write, one packet). */
 const COALESCE_LIMIT = 64 * 1024;
 
@@ -51,10 +50,8 @@ function chooseFraming(response: HttpResponse, context: ResponseContext): { fram
 
 export function formatResponseHead(response: HttpResponse, context: ResponseContext, framing: Framing, length: number, close: boolean): string {
   let head = `HTTP/1.1 ${response.status} ${response.reason ?? reasonPhrase(response.status)}${CRLF}Date: ${currentHttpDate()}${CRLF}Server: ${context.serverName}${CRLF}`;
-  for (const [name, value] of response.headers) {
-    if (HEADER_INJECTION.test(value) || HEADER_INJECTION.test(name)) throw new Error(`response field ${name} contains a line break`);
-    head += `${name}: ${value}${CRLF}`;
-  }
+  if (response.headers.length > 0) head += formatHeaderBlock(response.headers);
+  if (response.headerBlock !== undefined) head += response.headerBlock;
   if (framing === 'length') head += `Content-Length: ${length}${CRLF}`;
   else if (framing === 'chunked') head += `Transfer-Encoding: chunked${CRLF}`;
   if (close) head += `Connection: close${CRLF}`;

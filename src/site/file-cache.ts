@@ -11,6 +11,7 @@ import { open, realpath, stat } from 'node:fs/promises';
 import { basename, join, sep } from 'node:path';
 import { formatHttpDate } from '../http/http-date.js';
 import { HttpError } from '../http/http-error.js';
+import { formatHeaderBlock } from '../http/response.js';
 import { fileValidators } from './file-validators.js';
 import { describeFileName, type ExtensionMaps } from './media-type.js';
 import type { Validators } from './preconditions.js';
@@ -25,6 +26,8 @@ export interface CachedFile {
   readonly representation: ReadonlyArray<readonly [string, string]>;
   /** Last-Modified and ETag, formatted once. */
   readonly validatorFields: ReadonlyArray<readonly [string, string]>;
+  /** Representation, validators and Accept-Ranges formatted once: the 200 response's fields. */
+  readonly fullResponseFields: string;
   /** The whole file, when it is small enough to keep in memory. */
   readonly body: Buffer | undefined;
 }
@@ -160,6 +163,10 @@ export class FileCache {
     if (description.language !== undefined) representation.push(['Content-Language', description.language]);
     if (description.encoding !== undefined) representation.push(['Content-Encoding', description.encoding]);
     const validators = fileValidators(stats);
+    const validatorFields: Array<readonly [string, string]> = [
+      ['Last-Modified', formatHttpDate(validators.lastModified)],
+      ['ETag', validators.etag],
+    ];
     return {
       kind: 'file',
       fsPath: real,
@@ -167,10 +174,8 @@ export class FileCache {
       validators,
       contentType: description.contentType,
       representation,
-      validatorFields: [
-        ['Last-Modified', formatHttpDate(validators.lastModified)],
-        ['ETag', validators.etag],
-      ],
+      validatorFields,
+      fullResponseFields: formatHeaderBlock([...representation, ...validatorFields, ['Accept-Ranges', 'bytes']]),
       body,
     };
   }

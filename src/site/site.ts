@@ -8,6 +8,7 @@
  * synchronous while the FileCache has a fresh answer, so the common request costs no
  * promise; it turns asynchronous only where the disk must be asked.
  */
+import { statusPageResponse } from '../http/error-page.js';
 import { HttpError } from '../http/http-error.js';
 import type { RequestHandler } from '../http/connection.js';
 import type { HttpRequest } from '../http/request.js';
@@ -23,6 +24,7 @@ import { traceResponse } from './trace.js';
 import { parseRequestPath, type RequestPath } from './url-path.js';
 
 const NOT_FOUND = 'The requested resource does not exist on this server.';
+const NOT_FOUND_RESPONSE = statusPageResponse(404, NOT_FOUND);
 
 type MaybeAsync<T> = T | Promise<T>;
 
@@ -93,7 +95,8 @@ function answerForTarget(
   permissions: Permissions,
 ): MaybeAsync<HttpResponse> {
   checkMethodPermitted(request.method, permissions);
-  if (target.kind === 'missing') throw new HttpError(404, NOT_FOUND);
+  // The commonest error is answered, not thrown: it is a hot path of its own (scanners, typos).
+  if (target.kind === 'missing') return NOT_FOUND_RESPONSE;
   if (request.method === 'OPTIONS') return options(permissions);
 
   if (target.kind === 'file') {

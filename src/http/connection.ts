@@ -55,6 +55,40 @@ const LINGER_MS = 2000;
 const CONTINUE_LINE = 'HTTP/1.1 100 Continue\r\n\r\n';
 const EMPTY_BODY = Buffer.alloc(0);
 
+/** Peer addresses read from the socket on first use and then kept (they outlive the socket). */
+class SocketPeer implements Peer {
+  private remote: { address: string; port: number } | undefined;
+  private local: { address: string; port: number } | undefined;
+
+  constructor(private readonly socket: Socket) {}
+
+  private remoteInfo(): { address: string; port: number } {
+    this.remote ??= { address: this.socket.remoteAddress ?? '-', port: this.socket.remotePort ?? 0 };
+    return this.remote;
+  }
+
+  private localInfo(): { address: string; port: number } {
+    this.local ??= { address: this.socket.localAddress ?? '-', port: this.socket.localPort ?? 0 };
+    return this.local;
+  }
+
+  get remoteAddress(): string {
+    return this.remoteInfo().address;
+  }
+
+  get remotePort(): number {
+    return this.remoteInfo().port;
+  }
+
+  get localAddress(): string {
+    return this.localInfo().address;
+  }
+
+  get localPort(): number {
+    return this.localInfo().port;
+  }
+}
+
 export class HttpConnection implements HasDeadline {
   deadline = 0;
   private state: State = 'head';
@@ -68,7 +102,9 @@ export class HttpConnection implements HasDeadline {
   private shuttingDown = false;
   /** True while processRequests() runs; nested completions just return to it. */
   private looping = false;
-  private readonly peer: Peer;
+  private peerInfo: Peer | undefined;
+  /** Set once the connection is closing: the deadline then ends the lingering close. */
+  private lingering = false;
   // The body being read.
   private head: RequestHead | undefined;
   private bodyPieces: Buffer[] = [];
@@ -80,19 +116,21 @@ export class HttpConnection implements HasDeadline {
     private readonly context: ConnectionContext,
     private readonly onClosed: (connection: HttpConnection) => void,
   ) {
-    this.peer = {
-      remoteAddress: socket.remoteAddress ?? '-',
-      remotePort: socket.remotePort ?? 0,
-      localAddress: socket.localAddress ?? '-',
-      localPort: socket.localPort ?? 0,
-    };
-    socket.setNoDelay(true);
+    // Nagle is off from accept on (the server's noDelay option); no extra setsockopt here.
+    // The remote address is read now, while the socket surely has it, for the access log.
+    void this.peer.remoteAddress;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.onEnd());
     socket.on('error', () => this.destroy());
     socket.on('close', () => this.onClose());
     context.sweeper.add(this);
     this.deadline = Date.now() + context.limits.headerTimeoutMs;
+  }
+
+  /** The addresses, asked of the kernel only when first needed (each is a system call). */
+  private get peer(): Peer {
+    this.peerInfo ??= new SocketPeer(this.socket);
+    return this.peerInfo;
   }
 
   /** Graceful shutdown: idle connections close now, busy ones after their response. */
@@ -398,6 +436,10 @@ export class HttpConnection implements HasDeadline {
 
   /** The sweeper found the deadline passed: 408 and close (http.md section 3). */
   onDeadline(): void {
+    if (this.lingering) {
+      this.socket.destroy();
+      return;
+    }
     if (this.state !== 'head' && this.state !== 'body') return;
     const receivedSomething = this.headStartedAt !== 0 || (this.pending?.length ?? 0) > 0;
     const message = receivedSomething
@@ -419,9 +461,9 @@ export class HttpConnection implements HasDeadline {
   private close(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    this.deadline = 0;
     this.socket.end();
     this.socket.resume();
-    setTimeout(() => this.socket.destroy(), LINGER_MS).unref();
+    this.lingering = true;
+    this.deadline = Date.now() + LINGER_MS;
   }
 }

@@ -6,8 +6,13 @@
 /** Writes one batch; resolves once the text has been handed to the OS. */
 export type BatchOutput = (text: string) => Promise<void>;
 
-/** A batch is written as soon as this much has gathered, else on the next setImmediate. */
+/** A batch is written as soon as this much has gathered, else FLUSH_DELAY_MS after its first line. */
 const BATCH_CHARS = 64 * 1024;
+/**
+ * Gathering lines for a moment turns a write (and a thread-pool round trip, with its wake-ups)
+ * per request into a few per second: under load that is several percent of a core.
+ */
+const FLUSH_DELAY_MS = 50;
 
 interface FlushWaiter {
   readonly upTo: number;
@@ -39,12 +44,12 @@ export class BatchWriter {
     if (this.#pendingChars >= BATCH_CHARS) {
       this.#drain();
     } else if (!this.#scheduled) {
-      // Everything the current turn of the event loop logs goes out in one write.
+      // Everything logged in the next moment goes out in one write.
       this.#scheduled = true;
-      setImmediate(() => {
+      setTimeout(() => {
         this.#scheduled = false;
         this.#drain();
-      });
+      }, FLUSH_DELAY_MS);
     }
   }
 

@@ -36,6 +36,7 @@ function renderPage(status: number, message: string, extraHtml: string): Buffer 
 }
 
 export const HTML_TYPE = 'text/html; charset=utf-8';
+const HTML_TYPE_FIELD = `Content-Type: ${HTML_TYPE}\r\n`;
 
 /** The response for a status page: generated HTML, so chunked to HTTP/1.1 clients. */
 export function statusPageResponse(
@@ -45,7 +46,8 @@ export function statusPageResponse(
 ): HttpResponse {
   return {
     status,
-    headers: [['Content-Type', HTML_TYPE], ...(options.headers ?? [])],
+    headers: options.headers ?? [],
+    headerBlock: HTML_TYPE_FIELD,
     body: { kind: 'generated', data: renderStatusPage(status, message) },
     close: options.close ?? false,
     ...(options.user !== undefined ? { user: options.user } : {}),

@@ -14,12 +14,19 @@ import { planMultipartByteranges } from './multipart-byteranges.js';
 import { evaluatePreconditions, ifRangeAllows } from './preconditions.js';
 import { contentRangeValue, evaluateRange, unsatisfiedRangeValue, type ByteRange } from './range.js';
 
+/**
+ * Read size for files streamed from disk: 256 KiB reads (instead of the 64 KiB default) mean a
+ * quarter of the thread-pool round trips and socket writes; measured S3 went from 0.74x to
+ * 1.12x nginx. Backpressure still bounds what is buffered to about one chunk per connection.
+ */
+const STREAM_CHUNK_BYTES = 256 * 1024;
+
 const ACCEPT_RANGES: readonly [string, string] = ['Accept-Ranges', 'bytes'];
 
 function bodySlice(file: CachedFile, start: number, end: number): ResponseBody {
   if (end < start) return { kind: 'none' };
   if (file.body !== undefined) return { kind: 'bytes', data: file.body.subarray(start, end + 1) };
-  return { kind: 'stream', length: end - start + 1, open: () => createReadStream(file.fsPath, { start, end }) };
+  return { kind: 'stream', length: end - start + 1, open: () => createReadStream(file.fsPath, { start, end, highWaterMark: STREAM_CHUNK_BYTES }) };
 }
 
 function hasConditionalOrRange(list: ReadonlyArray<readonly [string, string]>): boolean {
@@ -88,7 +95,7 @@ function partialResponse(file: CachedFile, ranges: readonly ByteRange[], headers
               yield part.head;
               const { start, end } = part.range;
               if (file.body !== undefined) yield file.body.subarray(start, end + 1);
-              else for await (const chunk of createReadStream(file.fsPath, { start, end })) yield chunk as Buffer;
+              else for await (const chunk of createReadStream(file.fsPath, { start, end, highWaterMark: STREAM_CHUNK_BYTES })) yield chunk as Buffer;
             }
             yield plan.tail;
           })(),

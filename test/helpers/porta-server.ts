@@ -6,6 +6,7 @@
 import { mkdir, mkdtemp, realpath, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { toAccessRecord } from '../../src/cli/access-logging.js';
 import { DEFAULT_LIMITS, type HttpLimits } from '../../src/http/limits.js';
 import type { LogFormat } from '../../src/log/access-record.js';
 import { formatAccessLine } from '../../src/log/format.js';
@@ -92,19 +93,7 @@ export async function startPorta(options: StartPortaOptions): Promise<PortaServe
       serverName: SERVER_SOFTWARE,
       handle,
       onExchange: (exchange) => {
-        const line = formatAccessLine(
-          {
-            remoteAddress: exchange.peer.remoteAddress,
-            user: exchange.user,
-            time: new Date(exchange.receivedAt),
-            requestLine: exchange.requestLine,
-            status: exchange.status,
-            bytes: exchange.bodyBytes,
-            referer: exchange.referer,
-            userAgent: exchange.userAgent,
-          },
-          logFormat,
-        );
+        const line = formatAccessLine(toAccessRecord(exchange), logFormat);
         sink.write(line);
         logLines.push(line.replace(/\n$/, ''));
         for (const waiter of [...waiters]) waiter();

@@ -5,9 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import type { CompletedExchange } from '../../http/connection.js';
 import { DEFAULT_LIMITS } from '../../http/limits.js';
-import type { AccessRecord } from '../../log/access-record.js';
 import { formatAccessLine } from '../../log/format.js';
 import { openAccessLog, type AccessLogSink } from '../../log/sink.js';
 import { describeListenError } from '../../net/listen-error.js';
@@ -18,6 +16,7 @@ import { DEFAULT_EXTENSION_MAPS } from '../../site/media-type.js';
 import { parseRedirectRules, type RedirectRule } from '../../site/redirects.js';
 import { createSiteHandler } from '../../site/site.js';
 import { PORTA_VERSION, SERVER_SOFTWARE } from '../../version.js';
+import { toAccessRecord } from '../access-logging.js';
 import type { Command } from '../command.js';
 import { RuntimeFailure, UsageError } from '../errors.js';
 import { parseServeOptions, WORKER_SECRET_ENV, type ServeOptions } from '../serve-options.js';
@@ -147,18 +146,6 @@ async function runServer(options: ServeOptions, role: Role): Promise<number> {
   return 0;
 }
 
-function toAccessRecord(exchange: CompletedExchange): AccessRecord {
-  return {
-    remoteAddress: exchange.peer.remoteAddress,
-    user: exchange.user,
-    time: new Date(exchange.receivedAt),
-    requestLine: exchange.requestLine,
-    status: exchange.status,
-    bytes: exchange.bodyBytes,
-    referer: exchange.referer,
-    userAgent: exchange.userAgent,
-  };
-}
 
 /**
  * The primary of `--workers N`: checks what only needs checking once, forks the workers

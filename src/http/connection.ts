@@ -18,7 +18,7 @@ import { checkIncompleteHead, findHeadEnd, parseRequestHead, skipLeadingEmptyLin
 import { HttpError } from './http-error.js';
 import type { HttpLimits } from './limits.js';
 import type { HttpRequest, Peer, RequestHead } from './request.js';
-import type { HttpResponse } from './response.js';
+import { releaseBody, type HttpResponse } from './response.js';
 import { writeResponse, type ResponseContext, type WriteOutcome } from './response-writer.js';
 
 /** One answered request, as the access log needs it. */
@@ -339,7 +339,10 @@ export class HttpConnection implements HasDeadline {
   }
 
   private send(head: RequestHead, response: HttpResponse): void {
-    if (this.state === 'closed') return;
+    if (this.state === 'closed') {
+      releaseBody(response);
+      return;
+    }
     // A half-closed client still gets every pipelined answer; the close comes after the last.
     const keepAlive = head.keepAlive && !this.shuttingDown && response.close !== true;
     const context: ResponseContext = { method: head.method, version: head.version, keepAlive, serverName: this.context.serverName };
@@ -348,6 +351,7 @@ export class HttpConnection implements HasDeadline {
       outcome = writeResponse(this.socket, response, context);
     } catch (error) {
       // Formatting failed (a handler produced an invalid field): answer 500 instead.
+      releaseBody(response);
       this.context.onInternalError(error);
       response = statusPageResponse(500, 'The server produced an invalid response.');
       outcome = writeResponse(this.socket, response, context);

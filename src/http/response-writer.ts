@@ -5,7 +5,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { currentHttpDate } from './date-cache.js';
-import { formatHeaderBlock, type HttpResponse } from './response.js';
+import { formatHeaderBlock, releaseBody, type HttpResponse } from './response.js';
 import { reasonPhrase, statusForbidsBody } from './status.js';
 
 /** What the writer needs to know of the request it answers. */
@@ -72,6 +72,7 @@ export function writeResponse(socket: Writable, response: HttpResponse, context:
   const body = response.body;
 
   if (!sendBody || body.kind === 'none') {
+    releaseBody(response);
     socket.write(head, 'latin1');
     return { bodyBytes: 0, mustClose };
   }

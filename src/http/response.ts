@@ -8,13 +8,20 @@ import type { Readable } from 'node:stream';
  *   HTTP/1.1 clients, Content-Length to HTTP/1.0 clients.
  * - `stream`: read on demand (files, CGI); framed by Content-Length when the length is
  *   known, else chunked (HTTP/1.1) or delimited by closing the connection (HTTP/1.0).
- *   `open` is only called when the body is really sent (never for HEAD).
+ *   `open` is only called when the body is really sent (never for HEAD); otherwise
+ *   `release` is, so whatever the body holds (an open file) is let go.
  */
 export type ResponseBody =
   | { readonly kind: 'none' }
   | { readonly kind: 'bytes'; readonly data: Buffer }
   | { readonly kind: 'generated'; readonly data: Buffer }
-  | { readonly kind: 'stream'; readonly length: number | undefined; readonly open: () => Readable };
+  | {
+      readonly kind: 'stream';
+      readonly length: number | undefined;
+      readonly open: () => Readable;
+      /** Called instead of open() when the body will not be sent (HEAD, connection gone). */
+      readonly release?: () => void;
+    };
 
 export type HeaderList = ReadonlyArray<readonly [string, string]>;
 
@@ -48,4 +55,9 @@ export function formatHeaderBlock(headers: HeaderList): string {
     block += `${name}: ${value}\r\n`;
   }
   return block;
+}
+
+/** Lets go of what a response body holds when it will not be sent. */
+export function releaseBody(response: HttpResponse): void {
+  if (response.body.kind === 'stream') response.body.release?.();
 }

@@ -80,14 +80,18 @@ export function startWorkerPool(options: WorkerPoolOptions): WorkerPool {
   let stopping = false;
   let announced = false;
   const startedAt = new Map<Worker, number>();
+  const listening = new Set<Worker>();
 
   const fork = (): void => {
     const worker = cluster.fork(options.env);
     startedAt.set(worker, Date.now());
+    // A worker that has gone away can make a send fail with EPIPE; its exit is handled below.
+    worker.on('error', () => undefined);
     worker.on('message', (message: unknown) => {
       if (isFatalMessage(message) && !stopping) options.onFatal(message.message);
     });
     worker.on('listening', (address) => {
+      listening.add(worker);
       if (!announced) {
         announced = true;
         options.onFirstListening(address.port);
@@ -114,7 +118,8 @@ export function startWorkerPool(options: WorkerPoolOptions): WorkerPool {
       const exits = workers.map((worker) => new Promise<void>((resolve) => {
         if (worker.isDead()) return resolve();
         worker.once('exit', () => resolve());
-        if (worker.isConnected()) worker.send(SHUTDOWN_MESSAGE);
+        // A worker still starting may not hear messages yet, and has nothing to finish: SIGTERM.
+        if (listening.has(worker) && worker.isConnected()) worker.send(SHUTDOWN_MESSAGE, undefined, (error) => error && worker.kill('SIGTERM'));
         else worker.kill('SIGTERM');
       }));
       // Workers bound their own grace; this is the backstop for a stuck one.

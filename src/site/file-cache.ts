@@ -7,7 +7,7 @@
  * the same open file as the stats that describe them, so Content-Length always matches.
  */
 import type { Stats } from 'node:fs';
-import { open, realpath, stat } from 'node:fs/promises';
+import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { basename, join, sep } from 'node:path';
 import { formatHttpDate } from '../http/http-date.js';
 import { HttpError } from '../http/http-error.js';
@@ -66,9 +66,49 @@ function isInside(root: string, candidate: string): boolean {
   return candidate === root || candidate.startsWith(root.endsWith(sep) ? root : root + sep);
 }
 
-function sameFile(a: Stats, b: Stats): boolean {
+/** The cached description of a file with these stats (and, when held in memory, bytes). */
+export function describeFile(real: string, stats: Stats, body: Buffer | undefined, maps: ExtensionMaps): CachedFile {
+  const description = describeFileName(basename(real), maps);
+  const representation: Array<readonly [string, string]> = [['Content-Type', description.contentType]];
+  if (description.language !== undefined) representation.push(['Content-Language', description.language]);
+  if (description.encoding !== undefined) representation.push(['Content-Encoding', description.encoding]);
+  const validators = fileValidators(stats);
+  const validatorFields: Array<readonly [string, string]> = [
+    ['Last-Modified', formatHttpDate(validators.lastModified)],
+    ['ETag', validators.etag],
+  ];
+  return {
+    kind: 'file',
+    fsPath: real,
+    stats,
+    validators,
+    contentType: description.contentType,
+    representation,
+    validatorFields,
+    fullResponseFields: formatHeaderBlock([...representation, ...validatorFields, ['Accept-Ranges', 'bytes']]),
+    body,
+  };
+}
+
+/** Same file, same content as far as stat can tell. */
+export function sameFile(a: Stats, b: Stats): boolean {
   return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.dev === b.dev;
 }
+
+/** Reads up to `size` bytes from offset 0 (positioned reads, so a retry starts afresh). */
+async function readWhole(handle: FileHandle, size: number): Promise<Buffer> {
+  const data = Buffer.allocUnsafe(size);
+  let filled = 0;
+  while (filled < size) {
+    const { bytesRead } = await handle.read(data, filled, size - filled, filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return filled === size ? data : data.subarray(0, filled);
+}
+
+/** Tries at reading a small file whose stats change while it is read, before streaming it instead. */
+const READ_ATTEMPTS = 3;
 
 export class FileCache {
   private readonly entries = new Map<string, Entry>();
@@ -100,6 +140,7 @@ export class FileCache {
     if (segments.includes(this.options.hiddenName)) throw new HttpError(404, 'The requested resource does not exist on this server.');
     const fsPath = join(this.options.root, ...segments);
     const previous = this.entries.get(key);
+    const checkedAt = Date.now();
     let target: CachedTarget;
     try {
       const real = await realpath(fsPath);
@@ -123,7 +164,7 @@ export class FileCache {
       }
       target = this.classifyFsError(error, fsPath, key);
     }
-    this.remember(key, target);
+    this.remember(key, target, checkedAt);
     return target;
   }
 
@@ -144,43 +185,22 @@ export class FileCache {
     if (pathStats.size <= this.options.maxFileBytes && pathStats.size <= this.options.memoryBudgetBytes) {
       const handle = await open(real, 'r');
       try {
-        const before = await handle.stat();
-        const data = await handle.readFile();
-        const after = await handle.stat();
-        // Written to while we read: serve it from disk this time rather than guess.
-        if (sameFile(before, after) && data.length === after.size) {
+        for (let attempt = 0; attempt < READ_ATTEMPTS && body === undefined; attempt++) {
+          const before = await handle.stat();
+          const data = await readWhole(handle, before.size);
+          const after = await handle.stat();
           stats = after;
-          body = data;
-        } else {
-          stats = after;
+          // Written to while we read: read again; if it keeps changing, it is streamed per request.
+          if (sameFile(before, after) && data.length === after.size) body = data;
         }
       } finally {
         await handle.close();
       }
     }
-    const description = describeFileName(basename(real), this.options.extensionMaps);
-    const representation: Array<readonly [string, string]> = [['Content-Type', description.contentType]];
-    if (description.language !== undefined) representation.push(['Content-Language', description.language]);
-    if (description.encoding !== undefined) representation.push(['Content-Encoding', description.encoding]);
-    const validators = fileValidators(stats);
-    const validatorFields: Array<readonly [string, string]> = [
-      ['Last-Modified', formatHttpDate(validators.lastModified)],
-      ['ETag', validators.etag],
-    ];
-    return {
-      kind: 'file',
-      fsPath: real,
-      stats,
-      validators,
-      contentType: description.contentType,
-      representation,
-      validatorFields,
-      fullResponseFields: formatHeaderBlock([...representation, ...validatorFields, ['Accept-Ranges', 'bytes']]),
-      body,
-    };
+    return describeFile(real, stats, body, this.options.extensionMaps);
   }
 
-  private remember(key: string, target: CachedTarget): void {
+  private remember(key: string, target: CachedTarget, checkedAt: number): void {
     this.forget(key);
     if (this.entries.size >= this.options.maxEntries) {
       const oldest = this.entries.keys().next();
@@ -194,7 +214,7 @@ export class FileCache {
       }
       this.bodyBytes += target.body.length;
     }
-    this.entries.set(key, { target, checkedAt: Date.now() });
+    this.entries.set(key, { target, checkedAt });
   }
 
   private forget(key: string): void {

@@ -102,7 +102,7 @@ function answerForTarget(
   if (target.kind === 'file') {
     // A file named with a trailing slash is not that file.
     if (requestPath.path.endsWith('/')) throw new HttpError(404, NOT_FOUND);
-    return serveFile(request, target);
+    return serveFile(request, target, config.extensionMaps);
   }
   if (!requestPath.path.endsWith('/')) return trailingSlashRedirect(requestPath);
   return serveDirectory(request, requestPath, target.fsPath, config, cache);
@@ -114,7 +114,7 @@ async function serveDirectory(request: HttpRequest, requestPath: RequestPath, di
   for (const indexName of config.indexNames) {
     const key = `${requestPath.path}${indexName}`;
     const index = cache.peek(key) ?? (await cache.lookup(key, [...parentSegments, indexName]));
-    if (index.kind === 'file') return serveFile(request, index);
+    if (index.kind === 'file') return serveFile(request, index, config.extensionMaps);
   }
   return listingResponse(dirPath, requestPath.path, config.authFileName);
 }

@@ -1,15 +1,21 @@
 /**
  * The content handler for a stored file: conditional requests, then ranges (RFC 9110
  * sections 13 and 14). Like Go's ServeContent it decides *what* is sent; the http layer
- * decides how it is framed. Small files come from memory (FileCache), large ones are
- * streamed from disk.
+ * decides how it is framed.
+ *
+ * Small files come from memory (FileCache). Larger ones (and files that would not hold
+ * still while being cached) are opened per request, and the validators, length and bytes
+ * of the response all come from that one open descriptor: a file replaced meanwhile is
+ * either the old file or the new one, never the old length with the new bytes.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, type Stats } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { statusPageResponse } from '../http/error-page.js';
 import type { HttpRequest } from '../http/request.js';
 import type { HeaderList, HttpResponse, ResponseBody } from '../http/response.js';
-import type { CachedFile } from './file-cache.js';
+import { describeFile, sameFile, type CachedFile } from './file-cache.js';
+import type { ExtensionMaps } from './media-type.js';
 import { planMultipartByteranges } from './multipart-byteranges.js';
 import { evaluatePreconditions, ifRangeAllows } from './preconditions.js';
 import { contentRangeValue, evaluateRange, unsatisfiedRangeValue, type ByteRange } from './range.js';
@@ -23,10 +29,29 @@ const STREAM_CHUNK_BYTES = 256 * 1024;
 
 const ACCEPT_RANGES: readonly [string, string] = ['Accept-Ranges', 'bytes'];
 
-function bodySlice(file: CachedFile, start: number, end: number): ResponseBody {
+type MaybeAsync<T> = T | Promise<T>;
+
+/** Where the bytes of a response come from: memory, or a descriptor opened for this request. */
+interface ByteSource {
+  readonly file: CachedFile;
+  readonly handle: FileHandle | undefined;
+}
+
+function readStream(handle: FileHandle, start: number, end: number, autoClose: boolean): Readable {
+  return createReadStream('', { fd: handle, start, end, highWaterMark: STREAM_CHUNK_BYTES, autoClose });
+}
+
+function bodySlice(source: ByteSource, start: number, end: number): ResponseBody {
   if (end < start) return { kind: 'none' };
+  const { file, handle } = source;
   if (file.body !== undefined) return { kind: 'bytes', data: file.body.subarray(start, end + 1) };
-  return { kind: 'stream', length: end - start + 1, open: () => createReadStream(file.fsPath, { start, end, highWaterMark: STREAM_CHUNK_BYTES }) };
+  const fileHandle = handle as FileHandle;
+  return {
+    kind: 'stream',
+    length: end - start + 1,
+    open: () => readStream(fileHandle, start, end, true),
+    release: () => void fileHandle.close().catch(() => undefined),
+  };
 }
 
 function hasConditionalOrRange(list: ReadonlyArray<readonly [string, string]>): boolean {
@@ -37,7 +62,34 @@ function hasConditionalOrRange(list: ReadonlyArray<readonly [string, string]>): 
   return false;
 }
 
-export function serveFile(request: HttpRequest, file: CachedFile, extraFields: HeaderList = []): HttpResponse {
+/**
+ * Opens a file that is not held in memory and describes it by the opened descriptor's own
+ * stats (the cached ones may be up to a second old).
+ */
+async function openForStreaming(file: CachedFile, maps: ExtensionMaps): Promise<ByteSource> {
+  const handle = await open(file.fsPath, 'r');
+  let stats: Stats;
+  try {
+    stats = await handle.stat();
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    throw error;
+  }
+  return { file: sameFile(stats, file.stats) ? file : describeFile(file.fsPath, stats, undefined, maps), handle };
+}
+
+export function serveFile(request: HttpRequest, file: CachedFile, maps: ExtensionMaps, extraFields: HeaderList = []): MaybeAsync<HttpResponse> {
+  if (file.body !== undefined) return respond(request, { file, handle: undefined }, extraFields);
+  return openForStreaming(file, maps).then((source) => {
+    const response = respond(request, source, extraFields);
+    // Responses that do not stream the file (304, 412, 416, empty) let the descriptor go now.
+    if (response.body.kind !== 'stream') void source.handle?.close().catch(() => undefined);
+    return response;
+  });
+}
+
+function respond(request: HttpRequest, source: ByteSource, extraFields: HeaderList): HttpResponse {
+  const { file } = source;
   const fields = request.fields;
   // Fast path: no conditional or range fields at all (the common case) skips their evaluation.
   const plain = !hasConditionalOrRange(fields.list);
@@ -53,7 +105,7 @@ export function serveFile(request: HttpRequest, file: CachedFile, extraFields: H
   }
   const size = file.stats.size;
   // The common case: the whole file, with the fields formatted when it was cached.
-  if (plain) return { status: 200, headers: extraFields, headerBlock: file.fullResponseFields, body: bodySlice(file, 0, size - 1) };
+  if (plain) return { status: 200, headers: extraFields, headerBlock: file.fullResponseFields, body: bodySlice(source, 0, size - 1) };
   const headers: Array<readonly [string, string]> = [...file.representation, ...file.validatorFields, ACCEPT_RANGES, ...extraFields];
   const rangeField = fields.get('range');
   // Section 14.2: Range is only defined for GET (HEAD answers as GET would).
@@ -64,40 +116,47 @@ export function serveFile(request: HttpRequest, file: CachedFile, extraFields: H
         headers: [['Content-Range', unsatisfiedRangeValue(size)], ...file.validatorFields],
       });
     }
-    if (range.kind === 'partial') return partialResponse(file, range.ranges, headers);
+    if (range.kind === 'partial') return partialResponse(source, range.ranges, headers);
   }
-  return { status: 200, headers, body: bodySlice(file, 0, size - 1) };
+  return { status: 200, headers, body: bodySlice(source, 0, size - 1) };
 }
 
 /** 206 with one range, or multipart/byteranges for several (RFC 9110 section 14.6). */
-function partialResponse(file: CachedFile, ranges: readonly ByteRange[], headers: ReadonlyArray<readonly [string, string]>): HttpResponse {
+function partialResponse(source: ByteSource, ranges: readonly ByteRange[], headers: ReadonlyArray<readonly [string, string]>): HttpResponse {
+  const { file, handle } = source;
   const size = file.stats.size;
   if (ranges.length === 1) {
     const range = ranges[0] as ByteRange;
     return {
       status: 206,
       headers: [...headers, ['Content-Range', contentRangeValue(range, size)]],
-      body: bodySlice(file, range.start, range.end),
+      body: bodySlice(source, range.start, range.end),
     };
   }
   const plan = planMultipartByteranges(ranges, size, file.contentType);
   const withoutType = headers.filter(([name]) => name !== 'Content-Type');
+  const release = (): void => void handle?.close().catch(() => undefined);
   return {
     status: 206,
     headers: [['Content-Type', plan.contentType], ...withoutType],
     body: {
       kind: 'stream',
       length: plan.length,
+      release,
       open: () =>
         Readable.from(
           (async function* multipartBody() {
-            for (const part of plan.parts) {
-              yield part.head;
-              const { start, end } = part.range;
-              if (file.body !== undefined) yield file.body.subarray(start, end + 1);
-              else for await (const chunk of createReadStream(file.fsPath, { start, end, highWaterMark: STREAM_CHUNK_BYTES })) yield chunk as Buffer;
+            try {
+              for (const part of plan.parts) {
+                yield part.head;
+                const { start, end } = part.range;
+                if (file.body !== undefined) yield file.body.subarray(start, end + 1);
+                else for await (const chunk of readStream(handle as FileHandle, start, end, false)) yield chunk as Buffer;
+              }
+              yield plan.tail;
+            } finally {
+              release();
             }
-            yield plan.tail;
           })(),
         ),
     },

@@ -91,6 +91,8 @@ function reportInternalError(error: unknown): void {
 
 /** Serves in this process until told to stop: the whole server, or one worker of several. */
 async function runServer(options: ServeOptions, role: Role): Promise<number> {
+  // Listen for the stop request first, so none that arrives during start-up is lost.
+  const stopRequested = role === 'worker' ? waitForPrimaryShutdownRequest().then(() => undefined) : waitForStopSignal();
   const redirects = loadRedirects(options.redirectsFile);
   const sink = await openLog(options.accessLog);
   const handle = createSiteHandler({
@@ -127,15 +129,14 @@ async function runServer(options: ServeOptions, role: Role): Promise<number> {
     await sink.close();
     const message = describeListenError(error, options.host, options.port);
     if (role === 'worker') {
-      // The primary reports it, once, for all workers.
+      // The primary reports it, once, for all workers; the IPC channel must not keep us alive.
       await reportFatalToPrimary(message);
+      process.disconnect?.();
       return 1;
     }
     throw new RuntimeFailure(message);
   }
 
-  // Listen for the stop request before announcing ourselves, so no signal finds us deaf.
-  const stopRequested = role === 'worker' ? waitForPrimaryShutdownRequest().then(() => undefined) : waitForStopSignal();
   if (role === 'single' && !options.quiet) printBanner(options, server.address.port);
   const signal = await stopRequested;
   if (signal !== undefined && !options.quiet) process.stderr.write(`porta: ${signal} received, finishing requests in flight and stopping\n`);

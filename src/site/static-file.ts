@@ -8,8 +8,8 @@
  * of the response all come from that one open descriptor: a file replaced meanwhile is
  * either the old file or the new one, never the old length with the new bytes.
  */
-import { createReadStream, type Stats } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { close, createReadStream, fstat, open, type Stats } from 'node:fs';
+import { promisify } from 'node:util';
 import { Readable } from 'node:stream';
 import { statusPageResponse } from '../http/error-page.js';
 import type { HttpRequest } from '../http/request.js';
@@ -31,26 +31,31 @@ const ACCEPT_RANGES: readonly [string, string] = ['Accept-Ranges', 'bytes'];
 
 type MaybeAsync<T> = T | Promise<T>;
 
+// Plain descriptors with callback reads: a FileHandle's promise-based reads made S3 ~20% slower.
+const openFd = promisify(open);
+const fstatFd = promisify(fstat);
+const closeFd = (fd: number): void => close(fd, () => undefined);
+
 /** Where the bytes of a response come from: memory, or a descriptor opened for this request. */
 interface ByteSource {
   readonly file: CachedFile;
-  readonly handle: FileHandle | undefined;
+  readonly fd: number | undefined;
 }
 
-function readStream(handle: FileHandle, start: number, end: number, autoClose: boolean): Readable {
-  return createReadStream('', { fd: handle, start, end, highWaterMark: STREAM_CHUNK_BYTES, autoClose });
+function readStream(fd: number, start: number, end: number, autoClose: boolean): Readable {
+  return createReadStream('', { fd, start, end, highWaterMark: STREAM_CHUNK_BYTES, autoClose });
 }
 
 function bodySlice(source: ByteSource, start: number, end: number): ResponseBody {
   if (end < start) return { kind: 'none' };
-  const { file, handle } = source;
+  const { file } = source;
   if (file.body !== undefined) return { kind: 'bytes', data: file.body.subarray(start, end + 1) };
-  const fileHandle = handle as FileHandle;
+  const fd = source.fd as number;
   return {
     kind: 'stream',
     length: end - start + 1,
-    open: () => readStream(fileHandle, start, end, true),
-    release: () => void fileHandle.close().catch(() => undefined),
+    open: () => readStream(fd, start, end, true),
+    release: () => closeFd(fd),
   };
 }
 
@@ -67,23 +72,23 @@ function hasConditionalOrRange(list: ReadonlyArray<readonly [string, string]>): 
  * stats (the cached ones may be up to a second old).
  */
 async function openForStreaming(file: CachedFile, maps: ExtensionMaps): Promise<ByteSource> {
-  const handle = await open(file.fsPath, 'r');
+  const fd = await openFd(file.fsPath, 'r');
   let stats: Stats;
   try {
-    stats = await handle.stat();
+    stats = await fstatFd(fd);
   } catch (error) {
-    await handle.close().catch(() => undefined);
+    closeFd(fd);
     throw error;
   }
-  return { file: sameFile(stats, file.stats) ? file : describeFile(file.fsPath, stats, undefined, maps), handle };
+  return { file: sameFile(stats, file.stats) ? file : describeFile(file.fsPath, stats, undefined, maps), fd };
 }
 
 export function serveFile(request: HttpRequest, file: CachedFile, maps: ExtensionMaps, extraFields: HeaderList = []): MaybeAsync<HttpResponse> {
-  if (file.body !== undefined) return respond(request, { file, handle: undefined }, extraFields);
+  if (file.body !== undefined) return respond(request, { file, fd: undefined }, extraFields);
   return openForStreaming(file, maps).then((source) => {
     const response = respond(request, source, extraFields);
     // Responses that do not stream the file (304, 412, 416, empty) let the descriptor go now.
-    if (response.body.kind !== 'stream') void source.handle?.close().catch(() => undefined);
+    if (response.body.kind !== 'stream' && source.fd !== undefined) closeFd(source.fd);
     return response;
   });
 }
@@ -123,7 +128,7 @@ function respond(request: HttpRequest, source: ByteSource, extraFields: HeaderLi
 
 /** 206 with one range, or multipart/byteranges for several (RFC 9110 section 14.6). */
 function partialResponse(source: ByteSource, ranges: readonly ByteRange[], headers: ReadonlyArray<readonly [string, string]>): HttpResponse {
-  const { file, handle } = source;
+  const { file, fd } = source;
   const size = file.stats.size;
   if (ranges.length === 1) {
     const range = ranges[0] as ByteRange;
@@ -135,7 +140,9 @@ function partialResponse(source: ByteSource, ranges: readonly ByteRange[], heade
   }
   const plan = planMultipartByteranges(ranges, size, file.contentType);
   const withoutType = headers.filter(([name]) => name !== 'Content-Type');
-  const release = (): void => void handle?.close().catch(() => undefined);
+  const release = (): void => {
+    if (fd !== undefined) closeFd(fd);
+  };
   return {
     status: 206,
     headers: [['Content-Type', plan.contentType], ...withoutType],
@@ -151,7 +158,7 @@ function partialResponse(source: ByteSource, ranges: readonly ByteRange[], heade
                 yield part.head;
                 const { start, end } = part.range;
                 if (file.body !== undefined) yield file.body.subarray(start, end + 1);
-                else for await (const chunk of readStream(handle as FileHandle, start, end, false)) yield chunk as Buffer;
+                else for await (const chunk of readStream(fd as number, start, end, false)) yield chunk as Buffer;
               }
               yield plan.tail;
             } finally {

@@ -203,23 +203,8 @@ export class RawConnection {
     });
   }
 
-  static open(port: number, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<RawConnection> {
-    return new Promise((resolve, reject) => {
-      const socket = connect({ host: '127.0.0.1', port });
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new Error(`connect to 127.0.0.1:${port} timed out`));
-      }, timeoutMs);
-      socket.once('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        socket.removeAllListeners('error');
-        resolve(new RawConnection(socket));
-      });
-    });
+  static async open(port: number, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<RawConnection> {
+    return new RawConnection(await connectWithTimeout(port, timeoutMs));
   }
 
   /** Everything received so far. */
@@ -416,4 +401,24 @@ export function assertErrorPage(response: ParsedResponse, status: number, option
   assert.ok(html.includes(String(status)), `page names the status ${status}`);
   const paragraph = /<p>([^<]{10,})<\/p>/.exec(html);
   assert.ok(paragraph, `page says what went wrong:\n${html}`);
+}
+
+/** A connected socket to 127.0.0.1:port, or a rejection once timeoutMs have passed. */
+export function connectWithTimeout(port: number, timeoutMs: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`connect to 127.0.0.1:${port} timed out`));
+    }, timeoutMs);
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.removeAllListeners('error');
+      resolve(socket);
+    });
+  });
 }

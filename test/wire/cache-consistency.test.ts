@@ -23,11 +23,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { strongEtag } from '../../src/site/file-validators.js';
 import { makeTempSite, startPorta, type PortaServer, type SiteEntry, type TempSite } from '../helpers/porta-server.js';
-import { fetchOne, request, splitResponses, type ParsedResponse } from '../helpers/raw-client.js';
+import { connectWithTimeout, fetchOne, request, splitResponses, type ParsedResponse } from '../helpers/raw-client.js';
 
 const CHURN_MS = 1300;
 const READERS = 4;
@@ -178,23 +178,8 @@ class KeepAliveClient {
     socket.on('error', end);
   }
 
-  static open(port: number): Promise<KeepAliveClient> {
-    return new Promise((resolve, reject) => {
-      const socket = connect({ host: '127.0.0.1', port });
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new Error('connect timed out'));
-      }, 3000);
-      socket.once('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        socket.removeAllListeners('error');
-        resolve(new KeepAliveClient(socket));
-      });
-    });
+  static async open(port: number): Promise<KeepAliveClient> {
+    return new KeepAliveClient(await connectWithTimeout(port, 3000));
   }
 
   get ended(): boolean {

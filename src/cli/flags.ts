@@ -3,6 +3,7 @@
  * `--name=value`, boolean `--name` / `--no-name`, repeatable list flags, one-letter
  * aliases and positionals. Anything unknown or malformed is a UsageError (exit 2).
  */
+import { resolvePort, type TransportProtocol } from '../net/port.js';
 import { UsageError } from './errors.js';
 
 export type FlagKind = 'string' | 'boolean' | 'list';
@@ -105,4 +106,13 @@ export function parseSeconds(text: string, flag: string): number {
   const value = Number(text.trim());
   if (value <= 0) throw new UsageError(`${flag} must be more than 0 seconds`);
   return value;
+}
+
+/** A port number or service name (`http`), or a UsageError naming where it came from. */
+export function parsePort(text: string, source: string, protocol: TransportProtocol = 'tcp'): number {
+  try {
+    return resolvePort(text, protocol);
+  } catch (error) {
+    throw new UsageError(`${source}: ${(error as Error).message}`);
+  }
 }

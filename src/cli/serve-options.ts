@@ -5,10 +5,9 @@
  */
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { resolvePort } from '../net/port.js';
 import { readConfigFile, flagToKey } from './config-file.js';
 import { UsageError } from './errors.js';
-import { parseFlags, parseInteger, parseSeconds, type FlagSpec, type FlagValues } from './flags.js';
+import { parseFlags, parseInteger, parsePort, parseSeconds, type FlagSpec, type FlagValues } from './flags.js';
 
 export const SERVE_FLAGS: Readonly<Record<string, FlagSpec>> = {
   host: { kind: 'string', value: 'ADDR' },
@@ -101,12 +100,7 @@ export function parseServeOptions(args: readonly string[], env: NodeJS.ProcessEn
 
   const portChoice = pick<string>('port');
   const portText = portChoice.value ?? env.PORT ?? '8080';
-  let port: number;
-  try {
-    port = resolvePort(portText, 'tcp');
-  } catch (error) {
-    throw new UsageError(`${portChoice.value !== undefined ? portChoice.source : '$PORT'}: ${(error as Error).message}`);
-  }
+  const port = parsePort(portText, portChoice.value !== undefined ? portChoice.source : '$PORT');
 
   const logFormat = text('log-format', 'common');
   if (logFormat.value !== 'common' && logFormat.value !== 'combined') {

@@ -43,8 +43,6 @@ export interface HttpResponse {
   readonly user?: string;
 }
 
-export const NO_BODY: ResponseBody = { kind: 'none' };
-
 const LINE_BREAK = /[\r\n]/;
 
 /** Formats fields as a headerBlock, refusing any that would break the head. */

@@ -34,7 +34,7 @@ const CRASH_LOOP_MS = 1000;
 const CRASH_LOOP_DELAY_MS = 1000;
 
 /** Must be set before the first fork. */
-export function prepareCluster(): void {
+function prepareCluster(): void {
   cluster.schedulingPolicy = cluster.SCHED_NONE;
 }
 

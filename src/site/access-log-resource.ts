@@ -4,14 +4,14 @@
  */
 import type { HttpRequest } from '../http/request.js';
 import type { HttpResponse } from '../http/response.js';
-import { allowedMethods, methodNotAllowed } from './methods.js';
+import { methodNotAllowed, optionsResponse } from './methods.js';
 
 export const ACCESS_LOG_PATH = '/.well-known/access.log';
 
 export async function accessLogResponse(request: HttpRequest, snapshot: () => Promise<Buffer>, traceEnabled: boolean): Promise<HttpResponse> {
   const permissions = { trace: traceEnabled };
   if (request.method === 'OPTIONS') {
-    return { status: 200, headers: [['Allow', allowedMethods(permissions).join(', ')]], body: { kind: 'none' } };
+    return optionsResponse(permissions);
   }
   if (request.method !== 'GET' && request.method !== 'HEAD') throw methodNotAllowed(request.method, permissions);
   const data = await snapshot();

@@ -3,6 +3,7 @@
  * http.md sections 1 and 6).
  */
 import { HttpError } from '../http/http-error.js';
+import type { HttpResponse } from '../http/response.js';
 
 /** Every method the server implements; anything else is 501 (RFC 9110 section 9.1). */
 export const IMPLEMENTED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'TRACE'] as const;
@@ -34,4 +35,9 @@ export function methodNotAllowed(method: string, permissions: Permissions): Http
   return new HttpError(405, `The method ${method} is not allowed for this resource.`, {
     headers: [['Allow', allowedMethods(permissions).join(', ')]],
   });
+}
+
+/** OPTIONS (RFC 9110 section 9.3.7): 200, no content, and what the resource permits. */
+export function optionsResponse(permissions: Permissions): HttpResponse {
+  return { status: 200, headers: [['Allow', allowedMethods(permissions).join(', ')]], body: { kind: 'none' } };
 }

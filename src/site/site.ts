@@ -17,7 +17,7 @@ import { ACCESS_LOG_PATH, accessLogResponse } from './access-log-resource.js';
 import type { SiteConfig } from './config.js';
 import { listingResponse, trailingSlashRedirect } from './directory.js';
 import { DEFAULT_FILE_CACHE_OPTIONS, FileCache, type CachedTarget } from './file-cache.js';
-import { IMPLEMENTED_METHODS, allowedMethods, isImplementedMethod, methodNotAllowed, type Permissions } from './methods.js';
+import { IMPLEMENTED_METHODS, isImplementedMethod, methodNotAllowed, optionsResponse, type Permissions } from './methods.js';
 import { applyRedirectRules, redirectResponse } from './redirects.js';
 import { serveFile } from './static-file.js';
 import { traceResponse } from './trace.js';
@@ -72,9 +72,6 @@ function optionsAsterisk(traceEnabled: boolean): HttpResponse {
   return { status: 200, headers: [['Allow', methods.join(', ')]], body: { kind: 'none' } };
 }
 
-function options(permissions: Permissions): HttpResponse {
-  return { status: 200, headers: [['Allow', allowedMethods(permissions).join(', ')]], body: { kind: 'none' } };
-}
 
 /** Method permission (http.md section 1): POST without CGI is 501, PUT/DELETE need a grant. */
 function checkMethodPermitted(method: string, permissions: Permissions): void {
@@ -97,7 +94,7 @@ function answerForTarget(
   checkMethodPermitted(request.method, permissions);
   // The commonest error is answered, not thrown: it is a hot path of its own (scanners, typos).
   if (target.kind === 'missing') return NOT_FOUND_RESPONSE;
-  if (request.method === 'OPTIONS') return options(permissions);
+  if (request.method === 'OPTIONS') return optionsResponse(permissions);
 
   if (target.kind === 'file') {
     // A file named with a trailing slash is not that file.

@@ -1,10 +1,9 @@
 /** `porta echo`: argument handling for the RFC 862 echo service (src/services/echo-server.ts). */
 import { describeListenError } from '../../net/listen-error.js';
-import { resolvePort, type TransportProtocol } from '../../net/port.js';
 import { startEchoServer, type EchoServer } from '../../services/echo-server.js';
 import type { Command } from '../command.js';
 import { RuntimeFailure, UsageError } from '../errors.js';
-import { type FlagSpec } from '../flags.js';
+import { parsePort, type FlagSpec } from '../flags.js';
 import { waitForStopSignal } from '../signals.js';
 import { parseFlagsWithConfig } from '../config-file.js';
 
@@ -46,7 +45,7 @@ export const echoCommand: Command = {
     const host = (flags.host as string | undefined) ?? '0.0.0.0';
     const onlyTcp = flags.tcp === true;
     const onlyUdp = flags.udp === true;
-    const port = parsePort((flags.port as string | undefined) ?? '7', onlyUdp && !onlyTcp ? 'udp' : 'tcp');
+    const port = parsePort((flags.port as string | undefined) ?? '7', '--port', onlyUdp && !onlyTcp ? 'udp' : 'tcp');
     const prefix = flags.prefix as string | undefined;
     const lineMode = flags.lines === true || prefix !== undefined;
 
@@ -69,14 +68,6 @@ export const echoCommand: Command = {
   },
 };
 
-/** A number or a service name, looked up for the transport that will use it. */
-function parsePort(text: string, protocol: TransportProtocol): number {
-  try {
-    return resolvePort(text, protocol);
-  } catch (error) {
-    throw new UsageError(`--port: ${(error as Error).message}`);
-  }
-}
 
 /** `tcp 0.0.0.0:7007 and udp 0.0.0.0:7007`. */
 function describeEndpoints(server: EchoServer): string {
@@ -89,4 +80,3 @@ function describeEndpoints(server: EchoServer): string {
 function formatAddress(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
-

@@ -1,11 +1,10 @@
 /** `porta hello`: argument handling for the greeting service (src/services/hello-server.ts). */
 import { describeListenError } from '../../net/listen-error.js';
-import { resolvePort } from '../../net/port.js';
 import { formatHelloLogLine } from '../../services/hello-log.js';
 import { DEFAULT_GREETING, startHelloServer, type HelloServer } from '../../services/hello-server.js';
 import type { Command } from '../command.js';
 import { RuntimeFailure, UsageError } from '../errors.js';
-import { parseSeconds, type FlagSpec } from '../flags.js';
+import { parsePort, parseSeconds, type FlagSpec } from '../flags.js';
 import { waitForStopSignal } from '../signals.js';
 import { parseFlagsWithConfig } from '../config-file.js';
 
@@ -44,7 +43,7 @@ export const helloCommand: Command = {
     const { flags, positionals } = parseFlagsWithConfig(args, FLAGS);
     if (positionals.length > 0) throw new UsageError(`porta hello takes no arguments, got '${positionals[0]}'`);
     const host = (flags.host as string | undefined) ?? '0.0.0.0';
-    const port = parsePort((flags.port as string | undefined) ?? DEFAULT_PORT);
+    const port = parsePort((flags.port as string | undefined) ?? DEFAULT_PORT, '--port');
     const dnsTimeout = flags['dns-timeout'] as string | undefined;
     const lookupTimeoutMs = dnsTimeout === undefined ? 1000 : parseSeconds(dnsTimeout, '--dns-timeout') * 1000;
 
@@ -69,12 +68,3 @@ export const helloCommand: Command = {
     return 0;
   },
 };
-
-function parsePort(text: string): number {
-  try {
-    return resolvePort(text, 'tcp');
-  } catch (error) {
-    throw new UsageError(`--port: ${(error as Error).message}`);
-  }
-}
-

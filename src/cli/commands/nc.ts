@@ -1,11 +1,10 @@
 /** `porta nc HOST PORT`: argument handling for the netcat-style client (src/client/nc-*.ts). */
-import { resolvePort } from '../../net/port.js';
 import { ClientFailure } from '../../client/client-failure.js';
 import { runTcpSession, type Peer } from '../../client/nc-tcp.js';
 import { runUdpSession } from '../../client/nc-udp.js';
 import type { Command } from '../command.js';
 import { RuntimeFailure, UsageError } from '../errors.js';
-import { parseSeconds, type FlagSpec } from '../flags.js';
+import { parsePort, parseSeconds, type FlagSpec } from '../flags.js';
 import { parseFlagsWithConfig } from '../config-file.js';
 
 const FLAGS: Record<string, FlagSpec> = {
@@ -40,12 +39,7 @@ export const ncCommand: Command = {
     if (positionals.length !== 2) throw new UsageError('usage: porta nc [--udp] [--timeout SEC] HOST PORT');
     const [host, portText] = positionals as [string, string];
     const udp = flags.udp === true;
-    let port: number;
-    try {
-      port = resolvePort(portText, udp ? 'udp' : 'tcp');
-    } catch (error) {
-      throw new UsageError(`PORT: ${(error as Error).message}`);
-    }
+    const port = parsePort(portText, 'PORT', udp ? 'udp' : 'tcp');
     if (port === 0) throw new UsageError('PORT: cannot connect to port 0');
     const timeout = flags.timeout as string | undefined;
     const timeoutMs = timeout === undefined ? 10_000 : parseSeconds(timeout, '--timeout') * 1000;

@@ -2,7 +2,7 @@
  * Joins the wire to the log: what the HTTP layer reports about an answered request,
  * as the record the access-log formats expect.
  */
-import type { CompletedExchange } from '../http/connection.js';
+import type { CompletedExchange } from '../http/handler.js';
 import type { AccessRecord } from '../log/access-record.js';
 
 export function toAccessRecord(exchange: CompletedExchange): AccessRecord {

@@ -17,6 +17,7 @@ export const SERVE_FLAGS: Readonly<Record<string, FlagSpec>> = {
   index: { kind: 'list', value: 'NAME' },
   'keep-alive-timeout': { kind: 'string', value: 'SEC' },
   'header-timeout': { kind: 'string', value: 'SEC' },
+  'send-timeout': { kind: 'string', value: 'SEC' },
   'max-body': { kind: 'string', value: 'BYTES' },
   'max-uri': { kind: 'string', value: 'BYTES' },
   'auth-file': { kind: 'string', value: 'NAME' },
@@ -45,6 +46,7 @@ export interface ServeOptions {
   readonly indexNames: readonly string[];
   readonly keepAliveTimeoutMs: number;
   readonly headerTimeoutMs: number;
+  readonly sendTimeoutMs: number;
   readonly maxBodyBytes: number;
   readonly maxUriBytes: number;
   readonly authFileName: string;
@@ -125,6 +127,7 @@ export function parseServeOptions(args: readonly string[], env: NodeJS.ProcessEn
     indexNames,
     keepAliveTimeoutMs: seconds('keep-alive-timeout', '5'),
     headerTimeoutMs: seconds('header-timeout', '10'),
+    sendTimeoutMs: seconds('send-timeout', '60'),
     maxBodyBytes: bytes('max-body', '2097152', 0),
     maxUriBytes: bytes('max-uri', '2048', 16),
     authFileName: authFile.value,

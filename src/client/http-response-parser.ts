@@ -8,6 +8,7 @@
  * RFC 9112 allows it (a bare LF as line end, obs-fold).
  */
 import { bodyFraming, type BodyFraming } from './http-framing.js';
+import { trimOws } from '../http/syntax.js';
 import { MalformedResponseError, type HttpField, type ResponseHead } from './http-message.js';
 
 export { MalformedResponseError, type BodyFraming, type HttpField, type ResponseHead };
@@ -338,10 +339,6 @@ function addFieldLine(fields: HttpField[], line: string): void {
   fields.push({ name, value });
 }
 
-/** RFC 9110 §5.6.3: OWS = *( SP / HTAB ). */
-function trimOws(text: string): string {
-  return text.replace(/^[ \t]+|[ \t]+$/g, '');
-}
 
 /** A line from the network, shortened and escaped for a one-line message. */
 function quote(text: string): string {

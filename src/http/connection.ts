@@ -1,44 +1,46 @@
 /**
  * One client connection: the state machine of http.md section 3.
  *
- *   head --(head complete)--> body --(body complete)--> busy --(response written)--> head
+ *   head --(head complete)--> busy --(response written and body done)--> head
  *
  * Requests are answered strictly one at a time, so pipelined requests are answered in
- * order; bytes that arrive meanwhile wait in `pending` (bounded: reading pauses when too
- * much is waiting). When the site answers synchronously (a cached file) a whole pipelined
- * batch is answered in one loop under socket.cork(), so it leaves in one write.
- * Time-outs: the keep-alive idle timeout while no byte of a next request has arrived, the
- * header timeout while a head (or body) is being received; both answer 408 and close.
+ * order; bytes that arrive meanwhile wait in `pending`, bounded: reading pauses past
+ * PENDING_HIGH_WATER. A request's body is not read until its handler asks for it (see
+ * BodyReader); what the handler leaves unread is drained when small, else the connection
+ * closes after the response. When the site answers synchronously (a cached file) a whole
+ * pipelined batch is answered in one loop under socket.cork(), so it leaves in one write,
+ * but never more than SEND_HIGH_WATER ahead of what the client has read: past it, the
+ * connection stops reading and answering until the socket drains (backpressure).
+ *
+ * Every state has a deadline, checked by the shared sweeper:
+ * - idle, before the first byte of a next request: the keep-alive timeout (408, close);
+ *   empty lines between requests do not reset it;
+ * - a head being received: the header timeout from its first byte (408, close);
+ * - a body being waited for: the header timeout again, from when the connection last
+ *   waited for body bytes that did not come (408 through the body's stream, close);
+ * - a response the client does not read: the send timeout, from when the socket's buffer
+ *   filled and did not drain (the connection is abandoned);
+ * - a closing connection: the lingering time, then it is destroyed.
  */
-import type { Socket } from 'node:net';
-import { ChunkedDecoder } from './chunked-decoder.js';
+import type { Duplex } from 'node:stream';
+import { BodyReader, type BodyOwner } from './body-reader.js';
 import type { DeadlineSweeper, HasDeadline } from './deadline-sweeper.js';
 import { errorResponse, statusPageResponse } from './error-page.js';
+import type { CompletedExchange, HttpRequest, RequestHandler } from './handler.js';
 import { checkIncompleteHead, findHeadEnd, parseRequestHead, skipLeadingEmptyLines } from './head-parser.js';
 import { HttpError } from './http-error.js';
 import type { HttpLimits } from './limits.js';
-import type { HttpRequest, Peer, RequestHead } from './request.js';
+import { NO_BODY } from './request-body.js';
+import type { Peer, RequestHead } from './request.js';
 import { releaseBody, type HttpResponse } from './response.js';
 import { writeResponse, type ResponseContext, type WriteOutcome } from './response-writer.js';
 
-/** One answered request, as the access log needs it. */
-export interface CompletedExchange {
-  readonly peer: Peer;
-  readonly receivedAt: number;
-  /** The request line as received, or '-' when nothing arrived (408 on an idle connection). */
-  readonly requestLine: string;
-  readonly status: number;
-  readonly bodyBytes: number;
-  readonly user: string | undefined;
-  readonly referer: string | undefined;
-  readonly userAgent: string | undefined;
-}
-
-export type RequestHandler = (request: HttpRequest) => HttpResponse | Promise<HttpResponse>;
+export type { CompletedExchange, RequestHandler } from './handler.js';
 
 export interface ConnectionContext {
   readonly limits: HttpLimits;
-  readonly serverName: string;
+  /** The value of the Server field. */
+  readonly serverField: string;
   readonly handle: RequestHandler;
   readonly onExchange: (exchange: CompletedExchange) => void;
   /** Unexpected failures (a handler bug, an I/O error mid-body), for the server's log. */
@@ -46,21 +48,32 @@ export interface ConnectionContext {
   readonly sweeper: DeadlineSweeper;
 }
 
-type State = 'head' | 'body' | 'busy' | 'closed';
+/** What the connection needs of its socket: a duplex stream; net.Socket adds the addresses. */
+export interface ConnectionSocket extends Duplex {
+  readonly remoteAddress?: string | undefined;
+  readonly remotePort?: number | undefined;
+  readonly localAddress?: string | undefined;
+  readonly localPort?: number | undefined;
+}
 
-/** Unparsed bytes beyond this (while busy) pause reading from the client. */
+type State = 'head' | 'busy' | 'closed';
+
+/** Unparsed bytes beyond this pause reading from the client. */
 const PENDING_HIGH_WATER = 256 * 1024;
+/** Response bytes queued for a client that does not read, beyond which answering pauses. */
+const SEND_HIGH_WATER = 64 * 1024;
+/** An unread body up to this size is read and discarded so the connection stays usable. */
+export const DRAIN_LIMIT = 64 * 1024;
 /** How long a closing connection keeps reading (and discarding) before it is destroyed. */
 const LINGER_MS = 2000;
 const CONTINUE_LINE = 'HTTP/1.1 100 Continue\r\n\r\n';
-const EMPTY_BODY = Buffer.alloc(0);
 
 /** Peer addresses read from the socket on first use and then kept (they outlive the socket). */
 class SocketPeer implements Peer {
   private remote: { address: string; port: number } | undefined;
   private local: { address: string; port: number } | undefined;
 
-  constructor(private readonly socket: Socket) {}
+  constructor(private readonly socket: ConnectionSocket) {}
 
   private remoteInfo(): { address: string; port: number } {
     this.remote ??= { address: this.socket.remoteAddress ?? '-', port: this.socket.remotePort ?? 0 };
@@ -89,14 +102,19 @@ class SocketPeer implements Peer {
   }
 }
 
-export class HttpConnection implements HasDeadline {
+export class HttpConnection implements HasDeadline, BodyOwner {
   deadline = 0;
   private state: State = 'head';
   private pending: Buffer | undefined;
   /** Where to resume searching for the end of the head in `pending`. */
   private scanFrom = 0;
+  /** When the first byte of the current head arrived; 0 while idle. */
   private headStartedAt = 0;
+  /** When the connection became idle (waiting for a next request). */
+  private idleSince: number;
   private clientEnded = false;
+  /** No request has been answered yet: the first must arrive within the header timeout. */
+  private fresh = true;
   /** Version of the last request line seen, so server-made answers suit an HTTP/1.0 client. */
   private lastVersion: 'HTTP/1.1' | 'HTTP/1.0' = 'HTTP/1.1';
   private shuttingDown = false;
@@ -105,14 +123,28 @@ export class HttpConnection implements HasDeadline {
   private peerInfo: Peer | undefined;
   /** Set once the connection is closing: the deadline then ends the lingering close. */
   private lingering = false;
-  // The body being read.
-  private head: RequestHead | undefined;
-  private bodyPieces: Buffer[] = [];
-  private bodyRemaining = 0;
-  private chunked: ChunkedDecoder | undefined;
+  // The exchange in progress (state 'busy').
+  private current: RequestHead | undefined;
+  private body: BodyReader | undefined;
+  private continueSent = false;
+  private responseDone = false;
+  /** Body bytes received when draining began, to bound the drain. */
+  private drainFrom = 0;
+  /** Since when the connection has waited for body bytes the handler wants; 0 when not. */
+  private bodyWaitSince = 0;
+  /** Since when the socket's buffer has been full; 0 when it is not. */
+  private sendBlockedSince = 0;
+  /** Answering paused until the socket drains. */
+  private awaitingDrain = false;
+  private readonly onWriteBlocked = (): void => {
+    if (this.sendBlockedSince === 0) {
+      this.sendBlockedSince = Date.now();
+      this.refreshDeadline();
+    }
+  };
 
   constructor(
-    private readonly socket: Socket,
+    private readonly socket: ConnectionSocket,
     private readonly context: ConnectionContext,
     private readonly onClosed: (connection: HttpConnection) => void,
   ) {
@@ -123,8 +155,11 @@ export class HttpConnection implements HasDeadline {
     socket.on('end', () => this.onEnd());
     socket.on('error', () => this.destroy());
     socket.on('close', () => this.onClose());
+    socket.on('drain', () => this.onDrain());
     context.sweeper.add(this);
-    this.deadline = Date.now() + context.limits.headerTimeoutMs;
+    this.idleSince = Date.now();
+    // A new connection must send its first request within the header timeout.
+    this.deadline = this.idleSince + context.limits.headerTimeoutMs;
   }
 
   /** The addresses, asked of the kernel only when first needed (each is a system call). */
@@ -136,7 +171,7 @@ export class HttpConnection implements HasDeadline {
   /** Graceful shutdown: idle connections close now, busy ones after their response. */
   shutdown(): void {
     this.shuttingDown = true;
-    if (this.state === 'head' && (this.pending === undefined || this.pending.length === 0)) this.close();
+    if (this.state === 'head' && this.headStartedAt === 0) this.close();
   }
 
   destroy(): void {
@@ -147,25 +182,42 @@ export class HttpConnection implements HasDeadline {
   private onData(chunk: Buffer): void {
     if (this.state === 'closed') return;
     this.pending = this.pending === undefined || this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
-    if (this.state === 'head' || this.state === 'body') this.processRequests();
-    else if (this.pending.length > PENDING_HIGH_WATER) this.socket.pause();
+    if (this.state === 'head') this.processRequests();
+    else if (this.body !== undefined && !this.body.finished) this.pumpBody();
+    if ((this.state as State) !== 'closed' && (this.pending?.length ?? 0) > PENDING_HIGH_WATER) this.socket.pause();
   }
 
   private onEnd(): void {
     this.clientEnded = true;
     // A half-closed client still gets the answers to what it sent (allowHalfOpen), but a
     // head or body cut short by the end will never complete.
-    if (this.state === 'head' || this.state === 'body') {
+    if (this.state === 'head' && !this.awaitingDrain) {
       this.processRequests();
-      if (this.state === 'head' || this.state === 'body') this.close();
+      if (this.state === 'head') this.close();
+    } else if (this.state === 'busy' && this.body !== undefined && !this.body.finished) {
+      // The body fails only if it is still short once the buffered bytes are used.
+      this.pumpBody();
     }
   }
 
   private onClose(): void {
     this.state = 'closed';
     this.deadline = 0;
+    const body = this.body;
+    if (body !== undefined && !body.finished) body.fail(new HttpError(400, 'The connection closed before the whole request body arrived.', { close: true }));
     this.context.sweeper.delete(this);
     this.onClosed(this);
+  }
+
+  private onDrain(): void {
+    this.sendBlockedSince = 0;
+    if (this.state === 'closed') return;
+    if (this.awaitingDrain) {
+      this.awaitingDrain = false;
+      this.startNextRequest();
+    } else {
+      this.refreshDeadline();
+    }
   }
 
   /**
@@ -173,24 +225,18 @@ export class HttpConnection implements HasDeadline {
    * synchronously; an asynchronous answer resumes the loop when it has been written.
    */
   private processRequests(): void {
-    if (this.looping) return;
+    if (this.looping || this.awaitingDrain) return;
     this.looping = true;
     const socket = this.socket;
     let corked = false;
     try {
-      for (let round = 0; ; round++) {
+      for (let round = 0; this.state === 'head' && !this.awaitingDrain; round++) {
         // From the second request of a batch on, hold the writes so the batch leaves in one.
         if (round > 0 && !corked && this.pending !== undefined) {
           socket.cork();
           corked = true;
         }
-        if (this.state === 'head') {
-          if (!this.parseNextHead()) break;
-        } else if (this.state === 'body') {
-          if (!this.readBody()) break;
-        } else {
-          break;
-        }
+        if (!this.parseNextHead()) break;
       }
     } finally {
       this.looping = false;
@@ -198,12 +244,14 @@ export class HttpConnection implements HasDeadline {
     }
   }
 
-  /** Parses one head from `pending`; false when there is none (yet). */
+  /** Parses one head from `pending` and starts its exchange; false when there is none (yet). */
   private parseNextHead(): boolean {
     const buf = this.pending;
     if (buf === undefined) return false;
     const skip = skipLeadingEmptyLines(buf, 0, buf.length);
     if (skip === buf.length) {
+      // Only empty lines (RFC 9112 section 2.2 lets us ignore them): still idle, and the
+      // idle deadline keeps running.
       this.pending = undefined;
       this.scanFrom = 0;
       return false;
@@ -229,77 +277,25 @@ export class HttpConnection implements HasDeadline {
     }
     this.pending = headEnd === buf.length ? undefined : buf.subarray(headEnd);
     this.scanFrom = 0;
-    this.startBody(head);
+    this.startExchange(head);
     return true;
   }
 
-  private startBody(head: RequestHead): void {
+  private startExchange(head: RequestHead): void {
     const framing = head.bodyFraming;
-    if (framing.kind === 'none') {
-      // RFC 9110 section 15.5.12: a PUT or POST must say how long its content is.
-      if ((head.method === 'PUT' || head.method === 'POST') && !head.fields.has('content-length')) {
-        this.state = 'busy';
-        this.deadline = 0;
-        this.send(head, errorResponse(new HttpError(411, `A ${head.method} request needs a Content-Length (or chunked Transfer-Encoding).`)));
-        return;
-      }
-      this.dispatch(head, EMPTY_BODY);
-      return;
-    }
     const limit = this.context.limits.maxBodyBytes;
+    this.lastVersion = head.version;
     if (framing.kind === 'length' && framing.length > limit) {
       // Too large to drain cheaply: answer and close (http.md section 1).
       this.answerAndClose(errorResponse(new HttpError(413, `The request body is larger than ${limit} bytes.`, { close: true })), head.requestLine, head);
       return;
     }
-    this.head = head;
-    this.state = 'body';
-    if (framing.kind === 'length') {
-      this.bodyRemaining = framing.length;
-      this.bodyPieces = [];
-    } else {
-      this.chunked = new ChunkedDecoder(limit);
-    }
-    // RFC 9110 section 10.1.1: tell a waiting client to send the body.
-    if (head.expectContinue && (this.pending?.length ?? 0) === 0) this.socket.write(CONTINUE_LINE, 'latin1');
-  }
-
-  /** Moves body bytes from `pending`; true when the body completed and was dispatched. */
-  private readBody(): boolean {
-    const head = this.head as RequestHead;
-    const buf = this.pending;
-    if (buf === undefined || buf.length === 0) return false;
-    let consumed: number;
-    let complete: boolean;
-    try {
-      if (this.chunked) {
-        consumed = this.chunked.feed(buf, 0, buf.length);
-        complete = this.chunked.done;
-      } else {
-        consumed = Math.min(this.bodyRemaining, buf.length);
-        this.bodyPieces.push(buf.subarray(0, consumed));
-        this.bodyRemaining -= consumed;
-        complete = this.bodyRemaining === 0;
-      }
-    } catch (error) {
-      const httpError = error instanceof HttpError ? error : new HttpError(400, 'The request body is malformed.', { close: true });
-      this.answerAndClose(errorResponse(httpError), head.requestLine, head);
-      return false;
-    }
-    this.pending = consumed === buf.length ? undefined : buf.subarray(consumed);
-    if (!complete) return false;
-    const body = this.chunked ? this.chunked.body() : this.bodyPieces.length === 1 ? (this.bodyPieces[0] as Buffer) : Buffer.concat(this.bodyPieces);
-    this.chunked = undefined;
-    this.bodyPieces = [];
-    this.head = undefined;
-    this.dispatch(head, body);
-    return true;
-  }
-
-  private dispatch(head: RequestHead, body: Buffer): void {
     this.state = 'busy';
-    this.lastVersion = head.version;
     this.deadline = 0;
+    this.current = head;
+    this.responseDone = false;
+    this.continueSent = false;
+    this.body = framing.kind === 'none' ? undefined : new BodyReader(this, framing, limit);
     const request: HttpRequest = {
       method: head.method,
       target: head.target,
@@ -312,7 +308,7 @@ export class HttpConnection implements HasDeadline {
       bodyFraming: head.bodyFraming,
       keepAlive: head.keepAlive,
       expectContinue: head.expectContinue,
-      body,
+      body: this.body ?? NO_BODY,
       peer: this.peer,
       receivedAt: this.headStartedAt,
     };
@@ -332,26 +328,106 @@ export class HttpConnection implements HasDeadline {
     }
   }
 
+  // ---- The request body (BodyOwner) ----
+
+  /** RFC 9110 section 10.1.1: the handler wants the content, so tell a waiting client to send it. */
+  bodyWanted(): void {
+    const head = this.current;
+    if (head?.expectContinue === true && !this.continueSent && (this.pending?.length ?? 0) === 0 && this.state === 'busy') {
+      this.continueSent = true;
+      this.socket.write(CONTINUE_LINE, 'latin1');
+    }
+  }
+
+  /** Moves body bytes from `pending` into the body for as long as it wants them. */
+  pumpBody(): void {
+    const body = this.body;
+    if (body === undefined || this.state === 'closed') return;
+    while (!body.finished && body.wantsBytes()) {
+      const buf = this.pending;
+      if (buf === undefined || buf.length === 0) break;
+      const consumed = body.take(buf, 0, buf.length);
+      this.pending = consumed >= buf.length ? undefined : buf.subarray(consumed);
+      if (body.draining && body.received - this.drainFrom > DRAIN_LIMIT) {
+        // Too much to throw away: close after the response instead.
+        body.fail(new HttpError(413, 'The unread request body is too large to skip.', { close: true }));
+      }
+      if (consumed === 0) break;
+    }
+    if (body.finished) {
+      this.bodyWaitSince = 0;
+      if (body.failure !== undefined && this.responseDone) {
+        // The response is out and the rest of the body is unusable: close.
+        this.close();
+        return;
+      }
+      this.maybeFinishExchange();
+      return;
+    }
+    if (body.wantsBytes() && this.clientEnded) {
+      body.fail(new HttpError(400, 'The client closed its side before sending the whole request body.', { close: true }));
+      this.pumpBody();
+      return;
+    }
+    if (body.wantsBytes()) {
+      // Waiting for the client: read from it, under the body deadline.
+      if (this.bodyWaitSince === 0) this.bodyWaitSince = Date.now();
+      if (this.socket.isPaused() && !this.awaitingDrain) this.socket.resume();
+    } else {
+      this.bodyWaitSince = 0;
+    }
+    this.refreshDeadline();
+  }
+
+  // ---- Responses ----
+
   private responseForError(error: unknown): HttpResponse {
-    if (error instanceof HttpError) return errorResponse(error);
+    if (error instanceof HttpError) {
+      if (error.options.cause !== undefined) this.context.onInternalError(error.options.cause);
+      return errorResponse(error);
+    }
     this.context.onInternalError(error);
     return statusPageResponse(500, 'The server failed while answering this request.');
   }
 
+  /** Whether the unread rest of the body forces the connection to close after this response. */
+  private unreadBodyForcesClose(): boolean {
+    const body = this.body;
+    if (body === undefined || body.finished) return body?.failure !== undefined;
+    // The client may still be waiting for 100 Continue and never send the body.
+    if (this.current?.expectContinue === true && !this.continueSent) return true;
+    const remaining = body.remainingLength;
+    return remaining !== undefined && remaining > DRAIN_LIMIT;
+  }
+
   private send(head: RequestHead, response: HttpResponse): void {
     if (this.state === 'closed') {
+      // The client left before the answer was ready; the log still says what it would have got.
       releaseBody(response);
+      this.logExchange(head.requestLine, head, response.status, 0, response.user);
       return;
     }
+    const body = this.body;
+    const closeForBody = this.unreadBodyForcesClose();
+    if (body !== undefined && !body.finished && !closeForBody) {
+      // Drain the rest while the response goes out.
+      this.drainFrom = body.received;
+      body.discard();
+    }
     // A half-closed client still gets every pipelined answer; the close comes after the last.
-    const keepAlive = head.keepAlive && !this.shuttingDown && response.close !== true;
-    const context: ResponseContext = { method: head.method, version: head.version, keepAlive, serverName: this.context.serverName };
+    const keepAlive = head.keepAlive && !this.shuttingDown && response.close !== true && !closeForBody;
+    const context: ResponseContext = {
+      method: head.method,
+      version: head.version,
+      keepAlive,
+      serverField: this.context.serverField,
+      onWriteBlocked: this.onWriteBlocked,
+    };
     let outcome: WriteOutcome | Promise<WriteOutcome>;
     try {
       outcome = writeResponse(this.socket, response, context);
     } catch (error) {
       // Formatting failed (a handler produced an invalid field): answer 500 instead.
-      releaseBody(response);
       this.context.onInternalError(error);
       response = statusPageResponse(500, 'The server produced an invalid response.');
       outcome = writeResponse(this.socket, response, context);
@@ -359,15 +435,7 @@ export class HttpConnection implements HasDeadline {
     if (outcome instanceof Promise) {
       const status = response.status;
       const user = response.user;
-      outcome.then(
-        (done) => this.afterResponse(head, status, user, done),
-        (error: unknown) => {
-          // The head is out; the body failed midway. Nothing can be said to the client now.
-          this.logExchange(head.requestLine, head, status, 0, user);
-          if (this.state !== 'closed') this.context.onInternalError(error);
-          this.destroy();
-        },
-      );
+      void outcome.then((done) => this.afterResponse(head, status, user, done));
     } else {
       this.afterResponse(head, response.status, response.user, outcome);
     }
@@ -375,23 +443,87 @@ export class HttpConnection implements HasDeadline {
 
   private afterResponse(head: RequestHead, status: number, user: string | undefined, outcome: WriteOutcome): void {
     this.logExchange(head.requestLine, head, status, outcome.bodyBytes, user);
+    if (outcome.error !== undefined) {
+      // The head is out and the body failed midway: nothing more can be said on this connection.
+      if (this.state !== 'closed') this.context.onInternalError(outcome.error);
+      this.destroy();
+      return;
+    }
+    if (this.state === 'closed') return;
     if (outcome.mustClose) {
       this.close();
       return;
     }
-    if (this.state === 'closed') return;
+    this.responseDone = true;
+    this.maybeFinishExchange();
+  }
+
+  /** The exchange ends when the response is written and the body fully read or drained. */
+  private maybeFinishExchange(): void {
+    if (this.state !== 'busy' || !this.responseDone) return;
+    const body = this.body;
+    if (body !== undefined && !body.finished) {
+      this.pumpBody();
+      return;
+    }
+    if (body?.failure !== undefined) {
+      this.close();
+      return;
+    }
     this.state = 'head';
+    this.fresh = false;
+    this.current = undefined;
+    this.body = undefined;
     this.headStartedAt = 0;
-    if (this.socket.isPaused()) this.socket.resume();
+    this.bodyWaitSince = 0;
+    if (this.socket.writableLength > SEND_HIGH_WATER) {
+      // The client is not reading: answer nothing more, and read nothing more, until it does.
+      this.awaitingDrain = true;
+      this.socket.pause();
+      this.refreshDeadline();
+      return;
+    }
+    this.startNextRequest();
+  }
+
+  private startNextRequest(): void {
+    if (this.state !== 'head') return;
+    if (this.socket.isPaused() && (this.pending?.length ?? 0) <= PENDING_HIGH_WATER) this.socket.resume();
+    this.idleSince = Date.now();
     if (this.pending !== undefined && this.pending.length > 0) {
       // Inside the loop the next request is taken there; after an asynchronous answer the
       // loop starts again here.
+      this.refreshDeadline();
       if (!this.looping) this.processRequests();
       return;
     }
     this.pending = undefined;
     if (this.clientEnded || this.shuttingDown) this.close();
-    else this.deadline = Date.now() + this.context.limits.keepAliveTimeoutMs;
+    else this.refreshDeadline();
+  }
+
+  /** Sets the deadline for the state the connection is in (see the list at the top). */
+  private refreshDeadline(): void {
+    const limits = this.context.limits;
+    if (this.state === 'closed') return;
+    let deadline = 0;
+    if (this.awaitingDrain) {
+      // Only the send timeout runs while the client is not reading.
+    } else if (this.state === 'head') {
+      deadline = this.headStartedAt !== 0 ? this.headStartedAt + limits.headerTimeoutMs : this.idleSince + this.idleTimeoutMs();
+    } else if (this.bodyWaitSince !== 0) {
+      deadline = this.bodyWaitSince + limits.headerTimeoutMs;
+    }
+    if (this.sendBlockedSince !== 0) {
+      const send = this.sendBlockedSince + limits.sendTimeoutMs;
+      if (deadline === 0 || send < deadline) deadline = send;
+    }
+    this.deadline = deadline;
+  }
+
+  /** A new connection gets the header timeout for its first request, later ones the keep-alive timeout. */
+  private idleTimeoutMs(): number {
+    return this.fresh ? this.context.limits.headerTimeoutMs : this.context.limits.keepAliveTimeoutMs;
   }
 
   /** A head that cannot be parsed: answer with its status and close (section 3). */
@@ -413,16 +545,14 @@ export class HttpConnection implements HasDeadline {
       method: head?.method ?? 'GET',
       version: head?.version ?? this.lastVersion,
       keepAlive: false,
-      serverName: this.context.serverName,
+      serverField: this.context.serverField,
+      onWriteBlocked: this.onWriteBlocked,
     };
     const outcome = writeResponse(this.socket, { ...response, close: true }, context);
-    Promise.resolve(outcome).then(
-      ({ bodyBytes }) => {
-        this.logExchange(requestLine, head, response.status, bodyBytes, undefined);
-        this.close();
-      },
-      () => this.destroy(),
-    );
+    void Promise.resolve(outcome).then(({ bodyBytes }) => {
+      this.logExchange(requestLine, head, response.status, bodyBytes, undefined);
+      this.close();
+    });
   }
 
   private logExchange(requestLine: string, head: RequestHead | undefined, status: number, bodyBytes: number, user: string | undefined): void {
@@ -438,33 +568,65 @@ export class HttpConnection implements HasDeadline {
     });
   }
 
-  /** The sweeper found the deadline passed: 408 and close (http.md section 3). */
+  /** The sweeper found a deadline passed; which one depends on the state. */
   onDeadline(): void {
     if (this.lingering) {
       this.socket.destroy();
       return;
     }
-    if (this.state !== 'head' && this.state !== 'body') return;
+    const now = Date.now();
+    const limits = this.context.limits;
+    if (this.sendBlockedSince !== 0 && now >= this.sendBlockedSince + limits.sendTimeoutMs) {
+      // The client has not read for the whole send timeout: abandon the response.
+      this.destroy();
+      return;
+    }
+    if (this.state === 'head' && !this.awaitingDrain) {
+      const due = this.headStartedAt !== 0 ? this.headStartedAt + limits.headerTimeoutMs : this.idleSince + this.idleTimeoutMs();
+      if (now >= due) {
+        this.answerTimeout();
+        return;
+      }
+    }
+    if (this.state === 'busy' && this.bodyWaitSince !== 0 && now >= this.bodyWaitSince + limits.headerTimeoutMs) {
+      const body = this.body;
+      this.bodyWaitSince = 0;
+      if (body !== undefined && !body.finished) {
+        body.fail(new HttpError(408, 'The request body was not received within the time allowed.', { close: true }));
+        // Already answered (draining): nothing more to say; otherwise the handler answers.
+        if (this.responseDone) this.close();
+        else this.refreshDeadline();
+      }
+      return;
+    }
+    this.refreshDeadline();
+  }
+
+  /** 408 and close (http.md section 3): idle too long, or a head too slow. */
+  private answerTimeout(): void {
     const receivedSomething = this.headStartedAt !== 0 || (this.pending?.length ?? 0) > 0;
     const message = receivedSomething
       ? 'The request was not received completely within the time allowed.'
       : 'The connection was idle for too long and is being closed.';
-    const head = this.head;
     // Log what did arrive of the request line (Apache logs "-" only when nothing came).
-    let requestLine = head?.requestLine ?? '-';
+    let requestLine = '-';
     const partial = this.pending;
-    if (head === undefined && partial !== undefined && partial.length > 0) {
+    if (partial !== undefined && partial.length > 0) {
       const lf = partial.indexOf(0x0a);
       requestLine = partial.toString('latin1', 0, Math.min(lf === -1 ? partial.length : lf, 1024)).replace(/^[\r\n]+|\r$/g, '');
+      if (requestLine === '') requestLine = '-';
       if (requestLine.endsWith(' HTTP/1.0')) this.lastVersion = 'HTTP/1.0';
     }
-    this.answerAndClose(statusPageResponse(408, message, { close: true }), requestLine, head);
+    this.answerAndClose(statusPageResponse(408, message, { close: true }), requestLine, undefined);
   }
 
   /** Half-closes now and keeps discarding input for a while so the client reads our last response (lingering close). */
   private close(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    const body = this.body;
+    if (body !== undefined && !body.finished) body.fail(new HttpError(400, 'The connection closed before the whole request body arrived.', { close: true }));
+    this.pending = undefined;
     this.socket.end();
     this.socket.resume();
     this.lingering = true;

@@ -5,10 +5,8 @@ import { SERVER_SOFTWARE } from '../version.js';
 import type { HttpError } from './http-error.js';
 import type { HttpResponse } from './response.js';
 import { reasonPhrase } from './status.js';
+import { escapeHtml } from './syntax.js';
 
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 /** Pages already rendered, by status and message: error paths repeat the same few. */
 const renderedPages = new Map<string, Buffer>();

@@ -10,6 +10,7 @@ import { Fields } from './fields.js';
 import { HttpError } from './http-error.js';
 import type { HttpLimits } from './limits.js';
 import type { BodyFraming, RequestHead } from './request.js';
+import { TCHAR, splitList, trimOws } from './syntax.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -68,14 +69,14 @@ export function checkIncompleteHead(buf: Buffer, start: number, end: number, lim
   }
 }
 
-/** tchar (RFC 9110 section 5.6.2), indexed by byte. */
-const TCHAR = byteTable((c) => /[!#$%&'*+\-.^_`|~0-9A-Za-z]/.test(String.fromCharCode(c)));
 /** field-value bytes: VCHAR, SP, HTAB and obs-text (RFC 9110 section 5.5); no other controls. */
 const FIELD_VALUE_BYTE = byteTable((c) => c === 0x09 || (c >= 0x20 && c !== 0x7f));
 /** request-target bytes: no whitespace or controls (RFC 9112 section 3.2). */
 const TARGET_BYTE = byteTable((c) => c > 0x20 && c !== 0x7f);
+/** A tab in the whitespace that ends a line. */
+const TRAILING_TAB = /\t[ \t]*$/;
 const VERSION_LIKE = /^HTTP\/\d+\.\d+$/;
-const ABSOLUTE_FORM = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)([^#]*)$/;
+const ABSOLUTE_FORM = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)([^#]*)(?:#.*)?$/;
 /** uri-host [":" port]: a reg-name / IPv4 or an IP-literal in brackets (RFC 3986 section 3.2.2). */
 const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::\d*)?$/;
 
@@ -178,15 +179,13 @@ function parseFieldLine(line: string, fields: Fields): void {
   if (!allBytes(name, TCHAR, true)) throw bad(`The header field name '${printable(name)}' is invalid.`);
   const value = trimOws(line, colon + 1);
   if (!allBytes(value, FIELD_VALUE_BYTE, false)) throw bad(`The value of header field '${name}' contains control characters.`);
-  fields.add(lowerName(name), value);
-}
-
-function trimOws(line: string, from: number): string {
-  let s = from;
-  let e = line.length;
-  while (s < e && (line.charCodeAt(s) === 0x20 || line.charCodeAt(s) === 0x09)) s++;
-  while (e > s && (line.charCodeAt(e - 1) === 0x20 || line.charCodeAt(e - 1) === 0x09)) e--;
-  return line.slice(s, e);
+  const lower = lowerName(name);
+  // llhttp refuses a Transfer-Encoding value followed by a tab; so does porta, so that no
+  // parser in front of it can read the framing differently (never more lenient on framing).
+  if (lower === 'transfer-encoding' && TRAILING_TAB.test(line)) {
+    throw bad('The Transfer-Encoding field is malformed.');
+  }
+  fields.add(lower, value);
 }
 
 function printable(text: string): string {
@@ -234,7 +233,7 @@ function interpretTarget(
   target: string,
   host: string | undefined,
 ): { pathAndQuery: string; authority: string | undefined } {
-  if (target.charCodeAt(0) === 0x2f /* / */) return { pathAndQuery: target, authority: host };
+  if (target.charCodeAt(0) === 0x2f /* / */) return { pathAndQuery: withoutFragment(target), authority: host };
   if (target === '*') {
     if (method !== 'OPTIONS') throw bad('The asterisk target is only valid with OPTIONS.');
     return { pathAndQuery: '*', authority: host };
@@ -251,6 +250,16 @@ function interpretTarget(
   throw bad('The request target is not an absolute path or URL.');
 }
 
+/**
+ * A fragment never belongs in a request-target (RFC 9112 section 3.2: origin-form is
+ * absolute-path [ "?" query ]), but some clients send one: like nginx, porta ignores it
+ * rather than looking for a file whose name contains '#'.
+ */
+function withoutFragment(target: string): string {
+  const hash = target.indexOf('#');
+  return hash === -1 ? target : target.slice(0, hash);
+}
+
 /** RFC 9112 section 6.1-6.3: how long the body is, refusing anything ambiguous. */
 function interpretFraming(fields: Fields, version: 'HTTP/1.1' | 'HTTP/1.0'): BodyFraming {
   const transferEncoding = fields.get('transfer-encoding');
@@ -260,33 +269,47 @@ function interpretFraming(fields: Fields, version: 'HTTP/1.1' | 'HTTP/1.0'): Bod
     if (contentLength !== undefined) throw bad('The request has both Content-Length and Transfer-Encoding.');
     // Section 6.1: Transfer-Encoding in an HTTP/1.0 message means the framing is faulty.
     if (version === 'HTTP/1.0') throw bad('HTTP/1.0 requests cannot use Transfer-Encoding.');
-    const codings = fields.tokens('transfer-encoding').map((c) => c.split(';')[0]?.trim() ?? '');
-    // Section 6.3 point 4: chunked must be applied exactly once, and last; otherwise the
-    // length cannot be known: 400 and close.
-    const chunkedCount = codings.filter((c) => c === 'chunked').length;
-    if (codings.length === 0 || chunkedCount > 1 || (chunkedCount === 1 && codings[codings.length - 1] !== 'chunked')) {
-      throw bad('The chunked transfer coding must be applied exactly once, and last.');
-    }
-    // Section 6.1: a transfer coding the server does not understand is 501.
-    const unknown = codings.find((c) => c !== 'chunked');
-    if (unknown !== undefined) {
-      throw new HttpError(501, `The transfer coding '${printable(unknown)}' is not implemented.`, { close: true });
-    }
-    return { kind: 'chunked' };
+    return interpretTransferEncoding(transferEncoding);
   }
   if (contentLength !== undefined) {
-    // Section 6.3 point 5: a list of identical values is one value; anything else is invalid.
-    const values = contentLength.split(',').map((v) => v.trim());
-    const first = values[0] as string;
-    if (!/^\d+$/.test(first) || values.some((v) => v !== first)) {
-      throw bad('The Content-Length field is not a single valid number.');
+    // Section 6.3 point 5 lets a recipient accept repeated identical values; llhttp and
+    // nginx refuse them, and so does porta (never more lenient than llhttp on framing).
+    if (fields.count('content-length') > 1 || contentLength.includes(',')) {
+      throw bad('The request has more than one Content-Length value.');
     }
+    if (!/^\d+$/.test(contentLength)) throw bad('The Content-Length field is not a valid number.');
     // Well-formed but beyond any body we accept (and beyond exact integers): 413.
-    if (first.replace(/^0+/, '').length > 15) {
+    if (contentLength.replace(/^0+/, '').length > 15) {
       throw new HttpError(413, 'The declared request body is larger than this server accepts.', { close: true });
     }
-    const length = Number(first);
+    const length = Number(contentLength);
     return length === 0 ? { kind: 'none' } : { kind: 'length', length };
   }
   return { kind: 'none' };
+}
+
+/**
+ * Transfer-Encoding = #transfer-coding (RFC 9112 section 6.1). Section 6.3 point 4: chunked
+ * must be applied exactly once, and last, or the length cannot be known: 400 and close.
+ * Section 7: chunked takes no parameters, so `chunked;q=1` or `chunked;` is not chunked.
+ * A trailing empty element (`chunked,`) is refused as llhttp refuses it. Any other coding
+ * is one porta does not implement: 501 (section 6.1), and close.
+ */
+function interpretTransferEncoding(value: string): BodyFraming {
+  const elements = splitList(value).map((element) => trimOws(element));
+  while (elements.length > 0 && elements[0] === '') elements.shift();
+  const isChunked = (element: string): boolean => element.toLowerCase() === 'chunked';
+  const looksChunked = (element: string): boolean => /^chunked(?![!#$%&'*+\-.^_`|~0-9A-Za-z])/i.test(element);
+  const last = elements[elements.length - 1];
+  const others = elements.slice(0, -1);
+  if (last === undefined || last === '' || others.some((element) => element === '' || looksChunked(element))) {
+    throw bad('The chunked transfer coding must be applied exactly once, last, and without parameters.');
+  }
+  if (!isChunked(last) && looksChunked(last)) throw bad('The chunked transfer coding takes no parameters.');
+  const unknown = isChunked(last) ? others[0] : last;
+  if (unknown !== undefined) {
+    const coding = trimOws(unknown.split(';')[0] ?? unknown);
+    throw new HttpError(501, `The transfer coding '${printable(coding)}' is not implemented.`, { close: true });
+  }
+  return { kind: 'chunked' };
 }

@@ -11,6 +11,7 @@
  * valid name but is not checked against the date: it is redundant, and RFC 9110 gives no
  * rule for a mismatch (Go and nginx ignore it too).
  */
+import { trimOws } from './syntax.js';
 
 const DAY_NAMES = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
 const LONG_DAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
@@ -164,15 +165,4 @@ function fourDigits(s: string, at: number): number {
   return high < 0 || low < 0 ? -1 : high * 100 + low;
 }
 
-/** Strips OWS (SP / HTAB, RFC 9110 5.6.3) from both ends without allocating when there is none. */
-function trimOws(text: string): string {
-  let start = 0;
-  let end = text.length;
-  while (start < end && isOws(text.charCodeAt(start))) start++;
-  while (end > start && isOws(text.charCodeAt(end - 1))) end--;
-  return start === 0 && end === text.length ? text : text.slice(start, end);
-}
 
-function isOws(code: number): boolean {
-  return code === SPACE || code === 0x09;
-}

@@ -10,8 +10,13 @@ export interface HttpLimits {
   readonly maxBodyBytes: number;
   /** Idle time on a persistent connection before 408 and close, in ms. */
   readonly keepAliveTimeoutMs: number;
-  /** Time allowed to receive a whole request head (and its body), in ms. */
+  /**
+   * Time allowed to receive a whole request head, in ms; also the longest wait for the next
+   * bytes of a body the handler is reading.
+   */
   readonly headerTimeoutMs: number;
+  /** Longest time a response may wait for the client to read it, in ms (then abandoned). */
+  readonly sendTimeoutMs: number;
 }
 
 export const DEFAULT_LIMITS: HttpLimits = {
@@ -21,4 +26,5 @@ export const DEFAULT_LIMITS: HttpLimits = {
   maxBodyBytes: 2 * 1024 * 1024,
   keepAliveTimeoutMs: 5000,
   headerTimeoutMs: 10000,
+  sendTimeoutMs: 60000,
 };

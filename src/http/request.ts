@@ -36,11 +36,3 @@ export interface Peer {
   readonly localAddress: string;
   readonly localPort: number;
 }
-
-/** A complete request: head, body (fully read, bounded by the body limit) and peer. */
-export interface HttpRequest extends RequestHead {
-  readonly body: Buffer;
-  readonly peer: Peer;
-  /** Time the first byte of this request's head arrived (ms since epoch). */
-  readonly receivedAt: number;
-}

@@ -1,7 +1,8 @@
 /**
  * Puts a response on the wire: status line, Date, Server, the fields, the framing that
  * http.md section 2 requires, then the body with backpressure. It knows sockets only as
- * writable streams and nothing of files.
+ * writable streams and nothing of files. It frames every body itself: fields a handler
+ * sets for framing or for the connection are dropped (formatHeaderBlock).
  */
 import type { Readable, Writable } from 'node:stream';
 import { currentHttpDate } from './date-cache.js';
@@ -14,19 +15,27 @@ export interface ResponseContext {
   readonly version: 'HTTP/1.1' | 'HTTP/1.0';
   /** The connection stays open after this response. */
   readonly keepAlive: boolean;
-  readonly serverName: string;
+  /** The value of the Server field, e.g. `porta/0.2.0`. */
+  readonly serverField: string;
+  /** Called each time the socket refuses more (its buffer is full): the send deadline starts. */
+  readonly onWriteBlocked?: () => void;
 }
 
 export interface WriteOutcome {
-  /** Body bytes sent (the payload, not the chunk framing), for the access log. */
+  /** Body bytes written (the payload, not the chunk framing), for the access log. */
   readonly bodyBytes: number;
-  /** The connection must close after this response (close-delimited body). */
+  /** The connection must close after this response (close-delimited body, or asked to). */
   readonly mustClose: boolean;
+  /** Set when the body could not be sent completely: the connection must be destroyed. */
+  readonly error?: unknown;
 }
 
 const CRLF = '\r\n';
 /** Below this size head and body go out in one buffer (one write, one packet). */
 const COALESCE_LIMIT = 64 * 1024;
+const CHUNK_END = Buffer.from(CRLF, 'latin1');
+const LAST_CHUNK = Buffer.from(`0${CRLF}${CRLF}`, 'latin1');
+const CRLF_LAST_CHUNK = Buffer.from(`${CRLF}0${CRLF}${CRLF}`, 'latin1');
 
 type Framing = 'none' | 'length' | 'chunked' | 'close';
 
@@ -49,7 +58,7 @@ function chooseFraming(response: HttpResponse, context: ResponseContext): { fram
 }
 
 export function formatResponseHead(response: HttpResponse, context: ResponseContext, framing: Framing, length: number, close: boolean): string {
-  let head = `HTTP/1.1 ${response.status} ${response.reason ?? reasonPhrase(response.status)}${CRLF}Date: ${currentHttpDate()}${CRLF}Server: ${context.serverName}${CRLF}`;
+  let head = `HTTP/1.1 ${response.status} ${response.reason ?? reasonPhrase(response.status)}${CRLF}Date: ${currentHttpDate()}${CRLF}Server: ${context.serverField}${CRLF}`;
   if (response.headers.length > 0) head += formatHeaderBlock(response.headers);
   if (response.headerBlock !== undefined) head += response.headerBlock;
   if (framing === 'length') head += `Content-Length: ${length}${CRLF}`;
@@ -62,39 +71,56 @@ export function formatResponseHead(response: HttpResponse, context: ResponseCont
 /**
  * Writes the whole response. In-memory bodies are written at once and the outcome is
  * returned directly (no promise on the hot path); streamed bodies resolve when the last
- * byte has been handed to the socket, with backpressure respected.
+ * byte has been handed to the socket, with backpressure respected. The promise never
+ * rejects: a body cut short resolves with `error` set and the bytes that did go out.
  */
 export function writeResponse(socket: Writable, response: HttpResponse, context: ResponseContext): WriteOutcome | Promise<WriteOutcome> {
   const { framing, length } = chooseFraming(response, context);
   const mustClose = framing === 'close' || !context.keepAlive || response.close === true;
-  const head = formatResponseHead(response, context, framing, length, mustClose);
+  let head: string;
+  try {
+    head = formatResponseHead(response, context, framing, length, mustClose);
+  } catch (error) {
+    releaseBody(response);
+    throw error;
+  }
   const sendBody = context.method !== 'HEAD' && framing !== 'none';
   const body = response.body;
 
   if (!sendBody || body.kind === 'none') {
     releaseBody(response);
-    socket.write(head, 'latin1');
+    write(socket, head, context);
     return { bodyBytes: 0, mustClose };
   }
   if (body.kind === 'bytes' || body.kind === 'generated') {
     const data = body.data;
     if (framing === 'chunked') {
-      const prefix = `${head}${data.length.toString(16)}${CRLF}`;
-      socket.write(joinHeadAndBody(prefix, data, LAST_CHUNK));
+      const prefix = data.length === 0 ? head : `${head}${data.length.toString(16)}${CRLF}`;
+      write(socket, joinHeadAndBody(prefix, data, data.length === 0 ? LAST_CHUNK : CRLF_LAST_CHUNK), context);
     } else if (data.length <= COALESCE_LIMIT) {
-      socket.write(joinHeadAndBody(head, data, undefined));
+      write(socket, joinHeadAndBody(head, data, undefined), context);
     } else {
-      socket.write(head, 'latin1');
-      socket.write(data);
+      write(socket, head, context);
+      write(socket, data, context);
     }
     return { bodyBytes: data.length, mustClose };
   }
-  socket.write(head, 'latin1');
+  write(socket, head, context);
   const expected = framing === 'length' ? length : undefined;
-  return pipeBody(socket, body.open(), framing === 'chunked', expected).then((bodyBytes) => ({ bodyBytes, mustClose }));
+  let source: Readable;
+  try {
+    source = body.open();
+  } catch (error) {
+    return { bodyBytes: 0, mustClose: true, error };
+  }
+  return pipeBody(socket, source, framing === 'chunked', expected, context).then((outcome) => ({ ...outcome, mustClose: mustClose || outcome.error !== undefined }));
 }
 
-const LAST_CHUNK = Buffer.from(`${CRLF}0${CRLF}${CRLF}`, 'latin1');
+function write(socket: Writable, data: string | Buffer, context: ResponseContext): boolean {
+  const ok = typeof data === 'string' ? socket.write(data, 'latin1') : socket.write(data);
+  if (!ok) context.onWriteBlocked?.();
+  return ok;
+}
 
 /** One buffer, one write, one packet: the head (latin1 text), the body and a trailer. */
 function joinHeadAndBody(head: string, data: Buffer, trailer: Buffer | undefined): Buffer {
@@ -107,44 +133,72 @@ function joinHeadAndBody(head: string, data: Buffer, trailer: Buffer | undefined
   return out;
 }
 
-/** Copies a readable body to the socket, pausing while the socket's buffer is full. */
-function pipeBody(socket: Writable, source: Readable, chunked: boolean, expectedLength: number | undefined): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Copies a readable body to the socket, pausing the source while the socket's buffer is
+ * full (so a CGI program or a file is read no faster than the client reads). Resolves with
+ * the bytes written; with `error` set when the source failed, ended early, or the
+ * connection closed first.
+ */
+function pipeBody(
+  socket: Writable,
+  source: Readable,
+  chunked: boolean,
+  expectedLength: number | undefined,
+  context: ResponseContext,
+): Promise<{ bodyBytes: number; error?: unknown }> {
+  return new Promise((resolve) => {
     let sent = 0;
+    let settled = false;
+    const finish = (error?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      socket.off('drain', onDrain);
+      socket.off('close', onClose);
+      if (error !== undefined) source.destroy();
+      resolve(error === undefined ? { bodyBytes: sent } : { bodyBytes: sent, error });
+    };
     const onDrain = (): void => {
       source.resume();
     };
-    const cleanup = (): void => {
-      socket.off('drain', onDrain);
-      socket.off('close', onClose);
-    };
-    const onClose = (): void => {
-      cleanup();
-      source.destroy();
-      reject(new Error('connection closed while sending the body'));
-    };
+    const onClose = (): void => finish(new Error('the connection closed while the body was being sent'));
     socket.on('drain', onDrain);
     socket.on('close', onClose);
     source.on('data', (chunk: Buffer | string) => {
       const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      if (data.length === 0) return;
-      sent += data.length;
-      const ok = chunked ? socket.write(Buffer.concat([Buffer.from(`${data.length.toString(16)}${CRLF}`, 'latin1'), data, Buffer.from(CRLF, 'latin1')])) : socket.write(data);
-      if (!ok) source.pause();
-    });
-    source.on('end', () => {
-      cleanup();
-      // A file that shrank while being sent: the framing is now a lie, so the connection must go.
-      if (expectedLength !== undefined && sent !== expectedLength) {
-        reject(new Error(`body ended after ${sent} of ${expectedLength} bytes`));
+      if (data.length === 0 || settled) return;
+      if (expectedLength !== undefined && sent + data.length > expectedLength) {
+        // The source grew beyond the announced length: stop at the length, the framing holds.
+        const fits = data.subarray(0, expectedLength - sent);
+        sent += fits.length;
+        socket.write(fits);
+        finish(new Error(`the body is longer than the ${expectedLength} bytes announced`));
         return;
       }
-      if (chunked) socket.write(`0${CRLF}${CRLF}`, 'latin1');
-      resolve(sent);
+      sent += data.length;
+      let ok: boolean;
+      if (chunked) {
+        socket.cork();
+        socket.write(`${data.length.toString(16)}${CRLF}`, 'latin1');
+        socket.write(data);
+        ok = socket.write(CHUNK_END);
+        socket.uncork();
+      } else {
+        ok = socket.write(data);
+      }
+      if (!ok) {
+        source.pause();
+        context.onWriteBlocked?.();
+      }
     });
-    source.on('error', (error: Error) => {
-      cleanup();
-      reject(error);
+    source.on('end', () => {
+      // A file that shrank while being sent: the framing is now a lie, so the connection must go.
+      if (expectedLength !== undefined && sent !== expectedLength) {
+        finish(new Error(`the body ended after ${sent} of ${expectedLength} bytes`));
+        return;
+      }
+      if (chunked && !settled) socket.write(LAST_CHUNK);
+      finish();
     });
+    source.on('error', (error: Error) => finish(error));
   });
 }

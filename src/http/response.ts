@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
  * - `stream`: read on demand (files, CGI); framed by Content-Length when the length is
  *   known, else chunked (HTTP/1.1) or delimited by closing the connection (HTTP/1.0).
  *   `open` is only called when the body is really sent (never for HEAD); otherwise
- *   `release` is, so whatever the body holds (an open file) is let go.
+ *   `release` is, so whatever the body holds (an open file, a running program) is let go.
  */
 export type ResponseBody =
   | { readonly kind: 'none' }
@@ -29,7 +29,10 @@ export interface HttpResponse {
   readonly status: number;
   /** Reason phrase; defaults to the standard one for the status. */
   readonly reason?: string;
-  /** Fields other than Date, Server, Content-Length, Transfer-Encoding and Connection. */
+  /**
+   * Fields of the response. The writer owns Date, Server, the framing fields and the
+   * hop-by-hop fields (see WRITER_OWNED_FIELDS): a handler's own are dropped.
+   */
   readonly headers: HeaderList;
   /**
    * More fields, already formatted as `Name: value\r\n` lines: lets a cached resource
@@ -43,13 +46,39 @@ export interface HttpResponse {
   readonly user?: string;
 }
 
+/**
+ * Fields only the writer sets: Date and Server, the framing (RFC 9112 section 6), and the
+ * hop-by-hop fields of a connection (RFC 9110 section 7.6.1). A handler that sets one (a
+ * CGI program sending its own Content-Length) must not put a second framing on the wire.
+ */
+const WRITER_OWNED_FIELDS = new Set([
+  'date',
+  'server',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'proxy-connection',
+]);
+
+export function isWriterOwnedField(name: string): boolean {
+  return WRITER_OWNED_FIELDS.has(name.toLowerCase());
+}
+
 const LINE_BREAK = /[\r\n]/;
 
-/** Formats fields as a headerBlock, refusing any that would break the head. */
+/**
+ * Formats fields as `Name: value\r\n` lines, dropping the ones the writer owns and refusing
+ * any that would break the head (a line break in a name or value).
+ */
 export function formatHeaderBlock(headers: HeaderList): string {
   let block = '';
   for (const [name, value] of headers) {
     if (LINE_BREAK.test(name) || LINE_BREAK.test(value)) throw new Error(`response field ${name} contains a line break`);
+    if (isWriterOwnedField(name)) continue;
     block += `${name}: ${value}\r\n`;
   }
   return block;

@@ -2,7 +2,7 @@
  * The opt-in virtual resource `/.well-known/access.log` (http.md section 10): the access log
  * in its configured format, as text/plain. Off by default because it exposes client addresses.
  */
-import type { HttpRequest } from '../http/request.js';
+import type { HttpRequest } from '../http/handler.js';
 import type { HttpResponse } from '../http/response.js';
 import { methodNotAllowed, optionsResponse } from './methods.js';
 

@@ -15,4 +15,6 @@ export interface SiteConfig {
   readonly extensionMaps: ExtensionMaps;
   /** When set, GET /.well-known/access.log serves what this returns. */
   readonly accessLogSnapshot: (() => Promise<Buffer>) | undefined;
+  /** Where causes of error answers go (a 403 for a permission error, a failed write...). */
+  readonly reportError: (error: unknown) => void;
 }

@@ -2,6 +2,7 @@
  * The generated index of a directory that has no index file (http.md section 4), in the
  * spirit of nginx autoindex: one link per entry, directories first, size and time in UTC.
  */
+import { escapeHtml } from '../http/syntax.js';
 
 export interface ListingEntry {
   readonly name: string;
@@ -10,18 +11,6 @@ export interface ListingEntry {
   readonly modified: Date;
 }
 
-const HTML_ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** Escapes text for HTML content and quoted attribute values. */
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
-}
 
 /**
  * Percent-encodes every byte of the UTF-8 name except RFC 3986 section 2.3 unreserved

@@ -1,11 +1,10 @@
 /**
- * Directories (http.md section 4): the trailing-slash redirect, index documents, and the
- * generated listing.
+ * Directories (http.md section 4): the trailing-slash redirect and the generated listing
+ * (index documents are found by the resolve phase).
  */
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { HTML_TYPE } from '../http/error-page.js';
 import type { HttpResponse } from '../http/response.js';
+import type { DirectoryContents } from './directory-cache.js';
 import { renderDirectoryListing, type ListingEntry } from './directory-listing.js';
 import { redirectResponse } from './redirects.js';
 import type { RequestPath } from './url-path.js';
@@ -16,26 +15,14 @@ export function trailingSlashRedirect(requestPath: RequestPath): HttpResponse {
   return redirectResponse(301, location);
 }
 
-/** Names a listing never shows: the auth control file and PUT's temporary files. */
-export function isHiddenEntry(name: string, authFileName: string): boolean {
-  return name === authFileName || name.startsWith('.porta-upload-');
-}
-
-export async function listingResponse(dirPath: string, urlPath: string, authFileName: string): Promise<HttpResponse> {
-  const names = await readdir(dirPath);
-  const entries: ListingEntry[] = [];
-  await Promise.all(
-    names
-      .filter((name) => !isHiddenEntry(name, authFileName))
-      .map(async (name) => {
-        try {
-          const stats = await stat(join(dirPath, name));
-          entries.push({ name, isDirectory: stats.isDirectory(), size: stats.size, modified: stats.mtime });
-        } catch {
-          // A dangling link or a file removed meanwhile is simply not listed.
-        }
-      }),
-  );
+/** The listing page of a directory's contents (hidden names are already left out). */
+export function listingResponse(contents: DirectoryContents, urlPath: string): HttpResponse {
+  const entries: ListingEntry[] = contents.entries.map((entry) => ({
+    name: entry.name,
+    isDirectory: entry.kind === 'directory',
+    size: entry.size,
+    modified: entry.modified,
+  }));
   return {
     status: 200,
     headers: [['Content-Type', HTML_TYPE]],

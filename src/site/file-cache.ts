@@ -1,20 +1,30 @@
 /**
- * The hot path's memory: what a decoded URL path maps to, with the file's stats,
- * validators, representation fields and (for small files) its bytes. An entry is trusted
- * for at most `freshnessMs` (1 s) after it was last checked against the disk; after that
- * the next request re-checks it (realpath + stat) before it is used again, so a changed
- * file is never served stale for longer than that. Bodies held in memory were read from
- * the same open file as the stats that describe them, so Content-Length always matches.
+ * The hot path's memory: what a decoded URL path resolves to (a file, with a trailing path
+ * when a file is followed by more segments; a directory; or nothing, and why), with the
+ * file's stats, validators, representation fields and (for small files) its bytes. An entry
+ * is trusted for at most `freshnessMs` (1 s) after it was last checked against the disk;
+ * after that the next request re-checks it (realpath + stat) before it is used again, so a
+ * changed file is never served stale for longer than that, and `invalidate` makes a change
+ * porta made itself (PUT, DELETE) visible at once. Bodies held in memory were read from the
+ * same open file as the stats that describe them, so Content-Length always matches.
+ *
+ * Hidden names (the auth control file, upload temporaries) are refused by the name of the
+ * file a path resolves to, so no spelling and no symbolic link reaches them.
  */
 import type { Stats } from 'node:fs';
 import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
-import { basename, join, sep } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { formatHttpDate } from '../http/http-date.js';
 import { HttpError } from '../http/http-error.js';
-import { formatHeaderBlock } from '../http/response.js';
+import type { HeaderList } from '../http/response.js';
+import { DirectoryCache, type DirectoryContents } from './directory-cache.js';
 import { fileValidators } from './file-validators.js';
-import { describeFileName, type ExtensionMaps } from './media-type.js';
+import { isHiddenName } from './hidden-names.js';
+import { describeFileName, type ExtensionMaps, type FileDescription } from './media-type.js';
+import { notFoundError } from './not-found.js';
+import { isInside } from './paths.js';
 import type { Validators } from './preconditions.js';
+import { buildRepresentation, type Representation } from './representation.js';
 
 export interface CachedFile {
   readonly kind: 'file';
@@ -22,24 +32,48 @@ export interface CachedFile {
   readonly stats: Stats;
   readonly validators: Validators;
   readonly contentType: string;
+  /** What the file name says: type, language, charset, coding. */
+  readonly description: FileDescription;
   /** Content-Type, Content-Language, Content-Encoding as applicable. */
-  readonly representation: ReadonlyArray<readonly [string, string]>;
+  readonly representation: HeaderList;
   /** Last-Modified and ETag, formatted once. */
-  readonly validatorFields: ReadonlyArray<readonly [string, string]>;
+  readonly validatorFields: HeaderList;
   /** Representation, validators and Accept-Ranges formatted once: the 200 response's fields. */
   readonly fullResponseFields: string;
+  /** The file served as itself (not as a negotiated variant). */
+  readonly plain: Representation;
   /** The whole file, when it is small enough to keep in memory. */
   readonly body: Buffer | undefined;
 }
 
-export type CachedTarget =
-  | CachedFile
-  | { readonly kind: 'directory'; readonly fsPath: string; readonly stats: Stats }
-  | { readonly kind: 'missing'; readonly fsPath: string };
+export interface CachedDirectory {
+  readonly kind: 'directory';
+  readonly fsPath: string;
+  readonly stats: Stats;
+}
+
+/**
+ * Nothing there. `not-found`: the last segment does not exist (its directory may); `not-a-directory`:
+ * a segment before the last is not a directory (PUT there is a conflict, not a 404).
+ */
+export interface MissingTarget {
+  readonly kind: 'missing';
+  readonly fsPath: string;
+  readonly reason: 'not-found' | 'not-a-directory';
+}
+
+export type CachedTarget = CachedFile | CachedDirectory | MissingTarget;
+
+/** What a URL path resolves to: a target, and the segments after a file (CGI's PATH_INFO). */
+export interface Resolution {
+  readonly target: CachedTarget;
+  /** '' or '/more/segments' after a file that a longer path reached. */
+  readonly trailingPath: string;
+}
 
 export interface FileCacheOptions {
   readonly root: string;
-  /** A name that is never served (the auth control file): it resolves to 404. */
+  /** The auth control file's name: never served (404), like upload temporaries. */
   readonly hiddenName: string;
   readonly extensionMaps: ExtensionMaps;
   /** Files up to this size are kept in memory. */
@@ -58,13 +92,11 @@ export const DEFAULT_FILE_CACHE_OPTIONS = {
 } as const;
 
 interface Entry {
-  target: CachedTarget;
+  resolution: Resolution;
   checkedAt: number;
 }
 
-function isInside(root: string, candidate: string): boolean {
-  return candidate === root || candidate.startsWith(root.endsWith(sep) ? root : root + sep);
-}
+const NO_SELECTION: HeaderList = [];
 
 /** The cached description of a file with these stats (and, when held in memory, bytes). */
 export function describeFile(real: string, stats: Stats, body: Buffer | undefined, maps: ExtensionMaps): CachedFile {
@@ -73,19 +105,22 @@ export function describeFile(real: string, stats: Stats, body: Buffer | undefine
   if (description.language !== undefined) representation.push(['Content-Language', description.language]);
   if (description.encoding !== undefined) representation.push(['Content-Encoding', description.encoding]);
   const validators = fileValidators(stats);
-  const validatorFields: Array<readonly [string, string]> = [
+  const validatorFields: HeaderList = [
     ['Last-Modified', formatHttpDate(validators.lastModified)],
     ['ETag', validators.etag],
   ];
+  const plain = buildRepresentation(description.contentType, validators, representation, validatorFields, NO_SELECTION);
   return {
     kind: 'file',
     fsPath: real,
     stats,
     validators,
     contentType: description.contentType,
+    description,
     representation,
     validatorFields,
-    fullResponseFields: formatHeaderBlock([...representation, ...validatorFields, ['Accept-Ranges', 'bytes']]),
+    fullResponseFields: plain.formattedFields,
+    plain,
     body,
   };
 }
@@ -110,23 +145,45 @@ async function readWhole(handle: FileHandle, size: number): Promise<Buffer> {
 /** Tries at reading a small file whose stats change while it is read, before streaming it instead. */
 const READ_ATTEMPTS = 3;
 
+function errorCode(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
+}
+
 export class FileCache {
   private readonly entries = new Map<string, Entry>();
-  private readonly loading = new Map<string, Promise<CachedTarget>>();
+  private readonly loading = new Map<string, Promise<Resolution>>();
   private bodyBytes = 0;
+  /** Directory contents, for listings and negotiation. */
+  readonly directories: DirectoryCache;
 
-  constructor(private readonly options: FileCacheOptions) {}
+  constructor(private readonly options: FileCacheOptions) {
+    this.directories = new DirectoryCache({
+      root: options.root,
+      freshnessMs: options.freshnessMs,
+      maxEntries: Math.max(16, Math.floor(options.maxEntries / 4)),
+      isHidden: (name) => this.isHidden(name),
+    });
+  }
+
+  isHidden(name: string): boolean {
+    return isHiddenName(name, this.options.hiddenName);
+  }
+
+  /** The cached resolution of a key if it was checked within the freshness window; no I/O. */
+  peekResolution(key: string, now = Date.now()): Resolution | undefined {
+    const entry = this.entries.get(key);
+    if (entry === undefined || now - entry.checkedAt >= this.options.freshnessMs) return undefined;
+    return entry.resolution;
+  }
 
   /** The cached target for a key if it was checked within the freshness window; no I/O. */
   peek(key: string, now = Date.now()): CachedTarget | undefined {
-    const entry = this.entries.get(key);
-    if (entry === undefined || now - entry.checkedAt >= this.options.freshnessMs) return undefined;
-    return entry.target;
+    return this.peekResolution(key, now)?.target;
   }
 
   /** Resolves `segments` (decoded, dot segments removed) under the root, using the cache. */
-  lookup(key: string, segments: readonly string[]): Promise<CachedTarget> {
-    const fresh = this.peek(key);
+  resolve(key: string, segments: readonly string[]): Promise<Resolution> {
+    const fresh = this.peekResolution(key);
     if (fresh !== undefined) return Promise.resolve(fresh);
     let pending = this.loading.get(key);
     if (pending === undefined) {
@@ -136,41 +193,90 @@ export class FileCache {
     return pending;
   }
 
-  private async refresh(key: string, segments: readonly string[]): Promise<CachedTarget> {
-    if (segments.includes(this.options.hiddenName)) throw new HttpError(404, 'The requested resource does not exist on this server.');
+  /** Like resolve(), for callers that only need the target. */
+  lookup(key: string, segments: readonly string[]): Promise<CachedTarget> {
+    return this.resolve(key, segments).then((resolution) => resolution.target);
+  }
+
+  /**
+   * Forgets what is known of a file or directory porta itself changed (PUT, DELETE), and of
+   * its directory, so the next request sees the change at once. Paths that resolved to
+   * nothing are forgotten too: one of them may name the new file.
+   */
+  invalidate(fsPath: string): void {
+    for (const [key, entry] of this.entries) {
+      const target = entry.resolution.target;
+      if (target.kind === 'missing' || target.fsPath === fsPath || isInside(fsPath, target.fsPath)) this.forget(key);
+    }
+    this.directories.invalidate(dirname(fsPath));
+    this.directories.invalidate(fsPath);
+  }
+
+  /** The contents of a directory target (cached like files). */
+  readDirectory(fsPath: string): Promise<DirectoryContents> {
+    return this.directories.read(fsPath);
+  }
+
+  private async refresh(key: string, segments: readonly string[]): Promise<Resolution> {
+    if (segments.some((segment) => this.isHidden(segment))) throw notFoundError();
     const fsPath = join(this.options.root, ...segments);
     const previous = this.entries.get(key);
     const checkedAt = Date.now();
-    let target: CachedTarget;
+    let resolution: Resolution;
     try {
-      const real = await realpath(fsPath);
-      if (!isInside(this.options.root, real)) {
-        throw new HttpError(403, 'The requested path is a symbolic link that leads outside the document root.');
-      }
-      const stats = await stat(real);
-      if (previous?.target.kind === 'file' && previous.target.fsPath === real && sameFile(previous.target.stats, stats)) {
-        target = previous.target;
-      } else if (stats.isFile()) {
-        target = await this.loadFile(real, stats);
-      } else if (stats.isDirectory()) {
-        target = { kind: 'directory', fsPath: real, stats };
-      } else {
-        throw new HttpError(403, 'The requested path is not a regular file or directory.');
-      }
+      resolution = { target: await this.describePath(fsPath, previous?.resolution.target), trailingPath: '' };
     } catch (error) {
       if (error instanceof HttpError) {
         this.forget(key);
         throw error;
       }
-      target = this.classifyFsError(error, fsPath, key);
+      const code = errorCode(error);
+      if (code === 'ENOTDIR') resolution = await this.resolveThroughFile(segments, fsPath);
+      else resolution = { target: this.classifyFsError(error, fsPath, key), trailingPath: '' };
     }
-    this.remember(key, target, checkedAt);
-    return target;
+    this.remember(key, resolution, checkedAt);
+    return resolution;
   }
 
-  private classifyFsError(error: unknown, fsPath: string, key: string): CachedTarget {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG') return { kind: 'missing', fsPath };
+  /** realpath + stat of one path, refusing escapes from the root and hidden names. */
+  private async describePath(fsPath: string, previous: CachedTarget | undefined): Promise<CachedFile | CachedDirectory> {
+    const real = await realpath(fsPath);
+    if (!isInside(this.options.root, real)) {
+      throw new HttpError(403, 'The requested path is a symbolic link that leads outside the document root.');
+    }
+    if (this.isHidden(basename(real))) throw notFoundError();
+    const stats = await stat(real);
+    if (previous?.kind === 'file' && previous.fsPath === real && sameFile(previous.stats, stats)) return previous;
+    if (stats.isFile()) return this.loadFile(real, stats);
+    if (stats.isDirectory()) return { kind: 'directory', fsPath: real, stats };
+    throw new HttpError(403, 'The requested path is not a regular file or directory.');
+  }
+
+  /**
+   * A segment before the last is not a directory (ENOTDIR). If it is a regular file, that file
+   * is the target and the segments after it are the trailing path (RFC 3875 PATH_INFO);
+   * otherwise nothing is there.
+   */
+  private async resolveThroughFile(segments: readonly string[], fsPath: string): Promise<Resolution> {
+    for (let i = 1; i < segments.length; i++) {
+      const prefix = join(this.options.root, ...segments.slice(0, i));
+      let stats: Stats;
+      try {
+        stats = await stat(prefix);
+      } catch {
+        break;
+      }
+      if (stats.isDirectory()) continue;
+      if (!stats.isFile()) break;
+      const target = await this.describePath(prefix, undefined);
+      return { target, trailingPath: `/${segments.slice(i).join('/')}` };
+    }
+    return { target: { kind: 'missing', fsPath, reason: 'not-a-directory' }, trailingPath: '' };
+  }
+
+  private classifyFsError(error: unknown, fsPath: string, key: string): MissingTarget {
+    const code = errorCode(error);
+    if (code === 'ENOENT' || code === 'ENAMETOOLONG') return { kind: 'missing', fsPath, reason: 'not-found' };
     this.forget(key);
     if (code === 'EACCES' || code === 'EPERM' || code === 'ELOOP') {
       throw new HttpError(403, 'The server is not permitted to read the requested path.', { cause: error });
@@ -200,27 +306,30 @@ export class FileCache {
     return describeFile(real, stats, body, this.options.extensionMaps);
   }
 
-  private remember(key: string, target: CachedTarget, checkedAt: number): void {
+  private remember(key: string, resolution: Resolution, checkedAt: number): void {
     this.forget(key);
     if (this.entries.size >= this.options.maxEntries) {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.forget(oldest.value);
     }
+    const target = resolution.target;
     if (target.kind === 'file' && target.body !== undefined) {
       // Keep within the memory budget by dropping the oldest entries first.
       for (const [k, entry] of this.entries) {
         if (this.bodyBytes + target.body.length <= this.options.memoryBudgetBytes) break;
-        if (entry.target.kind === 'file' && entry.target.body !== undefined) this.forget(k);
+        const held = entry.resolution.target;
+        if (held.kind === 'file' && held.body !== undefined) this.forget(k);
       }
       this.bodyBytes += target.body.length;
     }
-    this.entries.set(key, { target, checkedAt });
+    this.entries.set(key, { resolution, checkedAt });
   }
 
   private forget(key: string): void {
     const entry = this.entries.get(key);
     if (entry === undefined) return;
-    if (entry.target.kind === 'file' && entry.target.body !== undefined) this.bodyBytes -= entry.target.body.length;
+    const target = entry.resolution.target;
+    if (target.kind === 'file' && target.body !== undefined) this.bodyBytes -= target.body.length;
     this.entries.delete(key);
   }
 }

@@ -8,6 +8,7 @@
  * after coalescing are answered with the whole representation, as Apache's MaxRanges does;
  * 14.2 lets a server ignore Range, and 200 is never larger than the multipart body would be.
  */
+import { trimOws } from '../http/syntax.js';
 
 /** An inclusive byte range: first and last byte offsets. */
 export interface ByteRange {
@@ -165,11 +166,3 @@ function parseDigits(text: string, from: number, to: number): number | undefined
   return value;
 }
 
-/** Strips OWS (SP / HTAB, RFC 9110 5.6.3) from both ends. */
-function trimOws(text: string): string {
-  let start = 0;
-  let end = text.length;
-  while (start < end && (text.charCodeAt(start) === 0x20 || text.charCodeAt(start) === 0x09)) start++;
-  while (end > start && (text.charCodeAt(end - 1) === 0x20 || text.charCodeAt(end - 1) === 0x09)) end--;
-  return text.slice(start, end);
-}

@@ -4,7 +4,8 @@
  * Patterns are matched against the decoded path; the query is kept when the
  * replacement does not give one of its own.
  */
-import { escapeHtml, renderStatusPage } from '../http/error-page.js';
+import { renderStatusPage } from '../http/error-page.js';
+import { escapeHtml } from '../http/syntax.js';
 import type { HttpResponse } from '../http/response.js';
 import { encodePath } from './url-path.js';
 

@@ -2,7 +2,7 @@
  * TRACE (RFC 9110 section 9.3.8): the request head, exactly as received, comes back as a
  * message/http body. Conditional and range fields do not apply to it.
  */
-import type { HttpRequest } from '../http/request.js';
+import type { HttpRequest } from '../http/handler.js';
 import type { HttpResponse } from '../http/response.js';
 
 export function traceResponse(request: HttpRequest): HttpResponse {

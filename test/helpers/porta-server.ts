@@ -83,6 +83,7 @@ export async function startPorta(options: StartPortaOptions): Promise<PortaServe
     cgiEnabled: options.cgi ?? true,
     extensionMaps: DEFAULT_EXTENSION_MAPS,
     accessLogSnapshot: options.exposeAccessLog === true ? () => sink.snapshot() : undefined,
+    reportError: (error) => internalErrors.push(error),
   });
 
   const server = await startHttpServer({
@@ -90,7 +91,7 @@ export async function startPorta(options: StartPortaOptions): Promise<PortaServe
     port: 0,
     context: {
       limits: { ...DEFAULT_LIMITS, ...options.limits },
-      serverName: SERVER_SOFTWARE,
+      serverField: SERVER_SOFTWARE,
       handle,
       onExchange: (exchange) => {
         const line = formatAccessLine(toAccessRecord(exchange), logFormat);

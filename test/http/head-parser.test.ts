@@ -326,10 +326,10 @@ describe('Content-Length (RFC 9112 section 6.3)', () => {
     assert.deepEqual(framing('Content-Length: 999999999999999'), { kind: 'length', length: 999999999999999 });
   });
 
-  it('a list of equal values, in one field or several, is one value', () => {
-    assert.deepEqual(framing('Content-Length: 5, 5'), { kind: 'length', length: 5 });
-    assert.deepEqual(framing('Content-Length: 5,5,5'), { kind: 'length', length: 5 });
-    assert.deepEqual(framing('Content-Length: 5', 'content-length: 5'), { kind: 'length', length: 5 });
+  it('repeated values, even equal ones, in one field or several -> 400 (as llhttp and nginx)', () => {
+    assertStatus(head('POST / HTTP/1.1', HOST, 'Content-Length: 5, 5'), 400);
+    assertStatus(head('POST / HTTP/1.1', HOST, 'Content-Length: 5,5,5'), 400);
+    assertStatus(head('POST / HTTP/1.1', HOST, 'Content-Length: 5', 'content-length: 5'), 400);
   });
 
   it('differing values -> 400', () => {
@@ -407,6 +407,33 @@ describe('Transfer-Encoding (RFC 9112 sections 6.1 and 6.3)', () => {
 
   it('in HTTP/1.0 -> 400 (the framing is faulty)', () => {
     assertStatus(head('POST / HTTP/1.0', 'Transfer-Encoding: chunked'), 400);
+  });
+
+  it('look-alikes of chunked -> 400 and close, as llhttp (RFC 9112 section 7: chunked has no parameters)', () => {
+    for (const value of ['chunked;q=1', 'chunked;', 'chunked ; x=y', 'chunked,', 'chunked , ', 'chunked \t', 'chunked\t', 'gzip;q=1, chunked;a=b', 'chunked;, chunked']) {
+      try {
+        parse(head('POST / HTTP/1.1', HOST, `Transfer-Encoding: ${value}`));
+        assert.fail(`should have thrown for ${JSON.stringify(value)}`);
+      } catch (error) {
+        assert.ok(error instanceof HttpError, JSON.stringify(value));
+        assert.equal(error.status, 400, JSON.stringify(value));
+        assert.equal(error.options.close, true);
+      }
+    }
+  });
+
+  it('leading empty list elements and a trailing space are fine, as llhttp (list syntax, OWS)', () => {
+    for (const value of [',chunked', ', chunked', 'chunked ', '\tchunked']) {
+      assert.deepEqual(parse(head('POST / HTTP/1.1', HOST, `Transfer-Encoding: ${value}`)).bodyFraming, { kind: 'chunked' }, JSON.stringify(value));
+    }
+  });
+});
+
+describe('Fragments in the request-target', () => {
+  it('are ignored, as nginx does: the path and query end before #', () => {
+    assert.equal(parse(head('GET /a/b.html?x=1#top HTTP/1.1', HOST)).pathAndQuery, '/a/b.html?x=1');
+    assert.equal(parse(head('GET /a#b?c HTTP/1.1', HOST)).pathAndQuery, '/a');
+    assert.equal(parse(head('GET http://h.example/p?q#f HTTP/1.1', HOST)).pathAndQuery, '/p?q');
   });
 });
 

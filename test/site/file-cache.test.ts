@@ -156,16 +156,68 @@ describe('FileCache', () => {
     assert.equal(top.fsPath, root);
   });
 
-  test('lookup of a missing path: missing, also below a file (ENOTDIR) and below a missing directory', T, async () => {
+  test('lookup of a missing path: missing, and why (not found, or a segment that is not a directory)', T, async () => {
     const { dir, segments } = await scratch();
     await writeFile(join(dir, 'file.txt'), 'f\n');
+    await mkdir(join(dir, 'sub'));
     const cache = new FileCache(options());
-    for (const name of ['nope.txt', 'file.txt/under', 'no-dir/deeper/x.txt']) {
-      const target = await cache.lookup(keyOf(segments(name)), segments(name));
-      assert.equal(target.kind, 'missing', name);
+    for (const name of ['nope.txt', 'no-dir/deeper/x.txt', 'sub/nope']) {
+      const resolution = await cache.resolve(keyOf(segments(name)), segments(name));
+      assert.equal(resolution.target.kind, 'missing', name);
+      assert.equal(resolution.target.kind === 'missing' && resolution.target.reason, 'not-found', name);
+      assert.equal(resolution.trailingPath, '');
     }
     // A missing answer is cached like any other.
     assert.equal(cache.peek(keyOf(segments('nope.txt')))?.kind, 'missing');
+  });
+
+  test('a path that continues after a file resolves to the file and a trailing path (PATH_INFO)', T, async () => {
+    const { dir, segments } = await scratch();
+    await writeFile(join(dir, 'file.txt'), 'f\n');
+    const cache = new FileCache(options());
+    const resolution = await cache.resolve(keyOf(segments('file.txt/under/more')), segments('file.txt/under/more'));
+    assert.equal(resolution.target.kind, 'file');
+    assert.equal(resolution.target.fsPath, join(dir, 'file.txt'));
+    assert.equal(resolution.trailingPath, '/under/more');
+    assert.equal(cache.peekResolution(keyOf(segments('file.txt/under/more'))), resolution, 'cached like any other');
+  });
+
+  test('invalidate() makes a change visible at once, inside the freshness window', T, async () => {
+    const { dir, segments } = await scratch();
+    const path = join(dir, 'put.txt');
+    const cache = new FileCache(options({ freshnessMs: 60_000 }));
+    const key = keyOf(segments('put.txt'));
+    assert.equal((await cache.lookup(key, segments('put.txt'))).kind, 'missing');
+    await writeFile(path, 'new\n');
+    assert.equal((await cache.lookup(key, segments('put.txt'))).kind, 'missing', 'stale within the window');
+    cache.invalidate(path);
+    assertConsistent(asFile(await cache.lookup(key, segments('put.txt')), 'after invalidate'), Buffer.from('new\n'), 'created');
+    await writeFile(path, 'changed!\n');
+    cache.invalidate(path);
+    assertConsistent(asFile(await cache.lookup(key, segments('put.txt')), 'changed'), Buffer.from('changed!\n'), 'replaced');
+    await unlink(path);
+    cache.invalidate(path);
+    assert.equal((await cache.lookup(key, segments('put.txt'))).kind, 'missing', 'deleted');
+  });
+
+  test('directory contents: cached, versioned, hidden names left out, invalidated', T, async () => {
+    const { dir } = await scratch();
+    await writeFile(join(dir, 'a.txt'), 'a\n');
+    await writeFile(join(dir, HIDDEN), 'user:x\n');
+    await writeFile(join(dir, '.porta-upload-123'), 'partial');
+    await mkdir(join(dir, 'sub'));
+    await symlink(join(base, 'outside.txt'), join(dir, 'escape.txt'));
+    const cache = new FileCache(options({ freshnessMs: 60_000 }));
+    const first = await cache.readDirectory(dir);
+    assert.deepEqual(first.entries.map((e) => [e.name, e.kind]), [['a.txt', 'file'], ['sub', 'directory']]);
+    assert.equal(cache.directories.peek(dir), first, 'fresh: served from memory');
+    await writeFile(join(dir, 'b.txt'), 'b\n');
+    cache.invalidate(join(dir, 'b.txt'));
+    const second = await cache.readDirectory(dir);
+    assert.notEqual(second.version, first.version, 'a new version once the contents changed');
+    assert.ok(second.byName.has('b.txt'));
+    cache.invalidate(join(dir, 'b.txt'));
+    assert.equal((await cache.readDirectory(dir)).version, second.version, 'unchanged contents keep their version');
   });
 
   test('a missing file that appears is found once the window has passed', T, async () => {

@@ -36,7 +36,8 @@ Options:
   --redirects FILE           redirect rules, one per line: '301: ^(.*)/old/(.*)$ $1/new/$2'
   --index NAME               default document for directories (repeatable; default index.html)
   --keep-alive-timeout SEC   idle time before 408 and close on a persistent connection (default 5)
-  --header-timeout SEC       time allowed to receive a request head (default 10)
+  --header-timeout SEC       time allowed to receive a request head, and between body reads (default 10)
+  --send-timeout SEC         a response the client does not read for this long is abandoned (default 60)
   --max-body BYTES           request body limit, 413 beyond (default 2097152)
   --max-uri BYTES            request-target limit, 414 beyond (default 2048)
   --auth-file NAME           name of the per-directory auth control file (default WeMustProtectThisHouse!)
@@ -104,6 +105,7 @@ async function runServer(options: ServeOptions, role: Role): Promise<number> {
     cgiEnabled: options.cgi,
     extensionMaps: DEFAULT_EXTENSION_MAPS,
     accessLogSnapshot: options.exposeAccessLog ? () => sink.snapshot() : undefined,
+    reportError: reportInternalError,
   });
 
   let server: RunningHttpServer;
@@ -118,8 +120,9 @@ async function runServer(options: ServeOptions, role: Role): Promise<number> {
           maxBodyBytes: options.maxBodyBytes,
           keepAliveTimeoutMs: options.keepAliveTimeoutMs,
           headerTimeoutMs: options.headerTimeoutMs,
+          sendTimeoutMs: options.sendTimeoutMs,
         },
-        serverName: SERVER_SOFTWARE,
+        serverField: SERVER_SOFTWARE,
         handle,
         onExchange: (exchange) => sink.write(formatAccessLine(toAccessRecord(exchange), options.logFormat)),
         onInternalError: reportInternalError,

@@ -1,0 +1,35 @@
+/**
+ * What the HTTP layer hands to the layer above it, and what it gets back: a request (head,
+ * streaming body, peer) and a response, for one exchange on a connection.
+ */
+import type { RequestBody } from './request-body.js';
+import type { Peer, RequestHead } from './request.js';
+import type { HttpResponse } from './response.js';
+
+/** A request as the handler sees it: the head, the content as a stream, and the peer. */
+export interface HttpRequest extends RequestHead {
+  readonly body: RequestBody;
+  readonly peer: Peer;
+  /** Time the first byte of this request's head arrived (ms since epoch). */
+  readonly receivedAt: number;
+}
+
+/**
+ * Answers a request, synchronously when it can (the cached-file path costs no promise).
+ * Throwing an HttpError answers with its status page; anything else thrown is a 500.
+ */
+export type RequestHandler = (request: HttpRequest) => HttpResponse | Promise<HttpResponse>;
+
+/** One answered request, as the access log needs it. */
+export interface CompletedExchange {
+  readonly peer: Peer;
+  readonly receivedAt: number;
+  /** The request line as received, or '-' when nothing arrived (408 on an idle connection). */
+  readonly requestLine: string;
+  readonly status: number;
+  /** Body bytes actually written (less than announced when the response was cut short). */
+  readonly bodyBytes: number;
+  readonly user: string | undefined;
+  readonly referer: string | undefined;
+  readonly userAgent: string | undefined;
+}

@@ -1,0 +1,42 @@
+/**
+ * The order of the site's phases, written once (architecture.md): what a request means for
+ * the document root is decided by these, in this order, each answering or handing on.
+ *
+ *   method -> target -> virtual -> redirect -> resolve -> auth -> permission
+ *     -> trace-options -> negotiate -> open -> preconditions -> content -> range
+ *
+ * Authentication comes before everything that says something about the resource (405,
+ * TRACE/OPTIONS, 304/412, 416, content), so a protected resource reveals nothing to a
+ * stranger. `open` sits between negotiation and preconditions so the preconditions judge
+ * the exact bytes that will be sent (see phases/open.ts).
+ */
+import type { Phase } from './pipeline.js';
+import { authPhase } from './phases/auth.js';
+import { contentPhase } from './phases/content.js';
+import { methodPhase } from './phases/method.js';
+import { negotiatePhase } from './phases/negotiate.js';
+import { openPhase } from './phases/open.js';
+import { permissionPhase } from './phases/permission.js';
+import { preconditionsPhase } from './phases/preconditions.js';
+import { rangePhase } from './phases/range.js';
+import { redirectPhase } from './phases/redirect.js';
+import { resolvePhase } from './phases/resolve.js';
+import { targetPhase } from './phases/target.js';
+import { traceOptionsPhase } from './phases/trace-options.js';
+import { virtualResourcesPhase } from './phases/virtual-resources.js';
+
+export const SITE_PHASES: readonly Phase[] = [
+  methodPhase,
+  targetPhase,
+  virtualResourcesPhase,
+  redirectPhase,
+  resolvePhase,
+  authPhase,
+  permissionPhase,
+  traceOptionsPhase,
+  negotiatePhase,
+  openPhase,
+  preconditionsPhase,
+  contentPhase,
+  rangePhase,
+];

@@ -1,0 +1,31 @@
+/**
+ * Phase `permission`: what the client may do with the resolved target (http.md sections 1
+ * and 8) and whether the method is among it. GET, HEAD and OPTIONS always; TRACE unless
+ * switched off; POST only for CGI programs (501 otherwise: porta has no POST handler for
+ * static content); PUT and DELETE only where the governing control file grants them (405
+ * with the Allow that does apply otherwise).
+ */
+import { HttpError } from '../../http/http-error.js';
+import { methodNotAllowed } from '../methods.js';
+import type { Phase } from '../pipeline.js';
+
+export const permissionPhase: Phase = {
+  name: 'permission',
+  run(ctx) {
+    const request = ctx.request;
+    const method = request.method;
+    if (method !== 'POST' && method !== 'PUT' && method !== 'DELETE' && method !== 'TRACE') return undefined;
+    // RFC 9110 section 15.5.12: a PUT or POST must say how long its content is.
+    if ((method === 'PUT' || method === 'POST') && !request.body.present && !request.fields.has('content-length')) {
+      throw new HttpError(411, `A ${method} request needs a Content-Length (or chunked Transfer-Encoding).`);
+    }
+    const permissions = ctx.permissions;
+    if (method === 'POST' && permissions.post !== true) {
+      throw new HttpError(501, 'POST is only implemented for CGI programs; this resource is static content.');
+    }
+    if ((method === 'PUT' && permissions.put !== true) || (method === 'DELETE' && permissions.delete !== true) || (method === 'TRACE' && !permissions.trace)) {
+      throw methodNotAllowed(method, permissions);
+    }
+    return undefined;
+  },
+};

@@ -1,0 +1,16 @@
+/**
+ * Phase `target`: the request-target's path, percent-decoded once and with dot segments
+ * removed (http.md section 4); a path that could leave the root is refused here. `*`
+ * (OPTIONS only, RFC 9112 section 3.2.4) has no path.
+ */
+import type { Phase } from '../pipeline.js';
+import { parseRequestPath } from '../url-path.js';
+
+export const targetPhase: Phase = {
+  name: 'target',
+  run(ctx) {
+    const pathAndQuery = ctx.request.pathAndQuery;
+    if (pathAndQuery !== '*') ctx.path = parseRequestPath(pathAndQuery);
+    return undefined;
+  },
+};

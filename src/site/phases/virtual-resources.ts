@@ -1,0 +1,27 @@
+/**
+ * Phase `virtual`: resources that are not files under the root: `OPTIONS *` (RFC 9110
+ * section 9.3.7) and, when enabled, the access log at /.well-known/access.log.
+ */
+import type { HttpResponse } from '../../http/response.js';
+import { ACCESS_LOG_PATH, accessLogResponse } from '../access-log-resource.js';
+import { IMPLEMENTED_METHODS } from '../methods.js';
+import type { Phase } from '../pipeline.js';
+
+/** OPTIONS * : everything the server implements. */
+function optionsAsterisk(traceEnabled: boolean): HttpResponse {
+  const methods = IMPLEMENTED_METHODS.filter((m) => traceEnabled || m !== 'TRACE');
+  return { status: 200, headers: [['Allow', methods.join(', ')]], body: { kind: 'none' } };
+}
+
+export const virtualResourcesPhase: Phase = {
+  name: 'virtual',
+  run(ctx) {
+    const config = ctx.site.config;
+    const path = ctx.path;
+    if (path === undefined) return optionsAsterisk(config.traceEnabled);
+    if (config.accessLogSnapshot !== undefined && path.path === ACCESS_LOG_PATH) {
+      return accessLogResponse(ctx.request, config.accessLogSnapshot, config.traceEnabled);
+    }
+    return undefined;
+  },
+};

@@ -1,0 +1,160 @@
+/**
+ * Tests of the site's phase pipeline without sockets: the order of the phases, the auth seam
+ * running before everything that says something about a resource, the selected
+ * representation's fields on every status (200, 206, 304, 412, 416), descriptors of streamed
+ * files always let go, and the cached path answering synchronously.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import type { HttpRequest } from '../../src/http/handler.js';
+import { parseRequestHead } from '../../src/http/head-parser.js';
+import { DEFAULT_LIMITS } from '../../src/http/limits.js';
+import { NO_BODY } from '../../src/http/request-body.js';
+import type { HttpResponse } from '../../src/http/response.js';
+import type { SiteConfig } from '../../src/site/config.js';
+import { DEFAULT_EXTENSION_MAPS } from '../../src/site/media-type.js';
+import { SITE_PHASES } from '../../src/site/phases.js';
+import type { Phase } from '../../src/site/pipeline.js';
+import { buildRepresentation } from '../../src/site/representation.js';
+import { createSiteHandler } from '../../src/site/site.js';
+import { makeTempSite, type TempSite } from '../helpers/porta-server.js';
+
+function requestFor(head: string): HttpRequest {
+  const buf = Buffer.from(head, 'latin1');
+  const parsed = parseRequestHead(buf, 0, buf.length, DEFAULT_LIMITS);
+  return { ...parsed, body: NO_BODY, peer: { remoteAddress: '127.0.0.1', remotePort: 1, localAddress: '127.0.0.1', localPort: 2 }, receivedAt: Date.now() };
+}
+
+const req = (method: string, path: string, ...fields: string[]): HttpRequest =>
+  requestFor(`${method} ${path} HTTP/1.1\r\nHost: t\r\n${fields.map((f) => `${f}\r\n`).join('')}\r\n`);
+
+function fieldsOf(response: HttpResponse): Array<readonly [string, string]> {
+  const fromBlock = (response.headerBlock ?? '')
+    .split('\r\n')
+    .filter((line) => line !== '')
+    .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)] as const);
+  return [...response.headers, ...fromBlock];
+}
+
+const field = (response: HttpResponse, name: string): string | undefined => fieldsOf(response).find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1];
+
+describe('site pipeline', () => {
+  let site: TempSite;
+  let config: SiteConfig;
+
+  before(async () => {
+    site = await makeTempSite({
+      'page.html': '<p>page</p>\n',
+      'big.bin': Buffer.alloc(300 * 1024, 7),
+      'docs/index.html': '<p>docs</p>\n',
+    });
+    config = {
+      root: site.root,
+      indexNames: ['index.html'],
+      redirects: [],
+      authFileName: 'WeMustProtectThisHouse!',
+      traceEnabled: true,
+      cgiEnabled: true,
+      extensionMaps: DEFAULT_EXTENSION_MAPS,
+      accessLogSnapshot: undefined,
+      reportError: () => undefined,
+    };
+  });
+
+  after(() => site.cleanup());
+
+  test('the phases run in the documented order', () => {
+    assert.deepEqual(
+      SITE_PHASES.map((phase) => phase.name),
+      ['method', 'target', 'virtual', 'redirect', 'resolve', 'auth', 'permission', 'trace-options', 'negotiate', 'open', 'preconditions', 'content', 'range'],
+    );
+  });
+
+  test('the auth seam runs before permission, TRACE/OPTIONS and everything after', async () => {
+    const ran: string[] = [];
+    const refuse: Phase = { name: 'auth', run: () => ({ status: 401, headers: [['WWW-Authenticate', 'Basic realm="t"']], body: { kind: 'none' } }) };
+    const phases = SITE_PHASES.map((phase) => (phase.name === 'auth' ? refuse : { name: phase.name, run: (ctx: Parameters<Phase['run']>[0]) => (ran.push(phase.name), phase.run(ctx)) }));
+    const handle = createSiteHandler(config, phases);
+    const requests = [
+      req('GET', '/page.html'),
+      req('HEAD', '/page.html'),
+      req('OPTIONS', '/page.html'),
+      req('TRACE', '/page.html'),
+      req('PUT', '/page.html', 'Content-Length: 0'),
+      req('DELETE', '/page.html'),
+      req('POST', '/page.html', 'Content-Length: 0'),
+      req('GET', '/page.html', 'If-None-Match: *'),
+      req('GET', '/page.html', 'Range: bytes=999-'),
+      req('GET', '/missing'),
+    ];
+    for (const request of requests) {
+      ran.length = 0;
+      const response = await handle(request);
+      assert.equal(response.status, 401, request.requestLine);
+      assert.deepEqual(ran, ['method', 'target', 'virtual', 'redirect', 'resolve'], `${request.requestLine}: nothing after auth ran`);
+    }
+  });
+
+  test('a selected representation\'s fields go out with 200, 206, 304, 412 and 416', async () => {
+    const negotiate: Phase = {
+      name: 'negotiate',
+      run(ctx) {
+        ctx.variant = {
+          represent: (file) =>
+            buildRepresentation(file.contentType, { ...file.validators, etag: '"v;1"' }, file.representation, [['ETag', '"v;1"']], [
+              ['Vary', 'accept-language'],
+              ['Content-Location', 'page.html'],
+            ]),
+        };
+        return undefined;
+      },
+    };
+    const handle = createSiteHandler(config, SITE_PHASES.map((phase) => (phase.name === 'negotiate' ? negotiate : phase)));
+    const cases: Array<[HttpRequest, number]> = [
+      [req('GET', '/page.html'), 200],
+      [req('GET', '/page.html', 'Range: bytes=0-2'), 206],
+      [req('GET', '/page.html', 'If-None-Match: "v;1"'), 304],
+      [req('GET', '/page.html', 'If-Match: "other"'), 412],
+      [req('GET', '/page.html', 'Range: bytes=9999-'), 416],
+      [req('GET', '/big.bin', 'If-None-Match: "v;1"'), 304],
+      [req('GET', '/big.bin', 'Range: bytes=0-9'), 206],
+    ];
+    for (const [request, status] of cases) {
+      const response = await handle(request);
+      assert.equal(response.status, status, request.rawHead);
+      assert.equal(field(response, 'Vary'), 'accept-language', `${status}: Vary`);
+      assert.equal(field(response, 'Content-Location'), 'page.html', `${status}: Content-Location`);
+      if (status !== 412) assert.equal(field(response, 'ETag'), '"v;1"', `${status}: the variant's ETag`);
+      if (response.body.kind === 'stream') response.body.release?.();
+    }
+  });
+
+  test('a streamed file\'s descriptor is let go by every answer that does not send it', async () => {
+    const handle = createSiteHandler(config);
+    const openFds = (): number => readdirSync('/proc/self/fd').length;
+    const before = openFds();
+    for (let i = 0; i < 20; i++) {
+      for (const request of [req('GET', '/big.bin', 'If-None-Match: *'), req('GET', '/big.bin', 'Range: bytes=999999999-'), req('GET', '/big.bin', 'If-Match: "no"')]) {
+        const response = await handle(request);
+        assert.notEqual(response.body.kind, 'stream', request.rawHead);
+      }
+      const full = await handle(req('HEAD', '/big.bin'));
+      assert.equal(full.body.kind, 'stream');
+      if (full.body.kind === 'stream') full.body.release?.();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.ok(openFds() <= before + 1, `descriptors before ${before}, after ${openFds()}`);
+  });
+
+  test('a cached file and a cached directory index are answered synchronously', async () => {
+    const handle = createSiteHandler(config);
+    await handle(req('GET', '/page.html'));
+    await handle(req('GET', '/docs/'));
+    const file = handle(req('GET', '/page.html'));
+    const index = handle(req('GET', '/docs/'));
+    assert.ok(!(file instanceof Promise), 'file: no promise');
+    assert.ok(!(index instanceof Promise), 'index: no promise');
+    assert.equal((index as HttpResponse).status, 200);
+  });
+});

@@ -19,6 +19,14 @@ export interface VariantSelection {
   represent(file: CachedFile): Representation;
 }
 
+/** The unsafe methods a control file allows in its directory tree. */
+export interface Grants {
+  readonly put: boolean;
+  readonly delete: boolean;
+}
+
+export const NO_GRANTS: Grants = Object.freeze({ put: false, delete: false });
+
 /** What the site's phases share: its configuration and its caches. */
 export interface Site {
   readonly config: SiteConfig;
@@ -36,6 +44,11 @@ export class RequestContext {
   indexOf: CachedTarget | undefined = undefined;
   /** What the client may do with the target; set by the permission phase. */
   permissions: Permissions;
+  /**
+   * What the governing auth control file grants beyond reading (its ALLOW-PUT and
+   * ALLOW-DELETE lines, http.md section 8); set by the auth phase.
+   */
+  grants: Grants = NO_GRANTS;
   /** The authenticated user and scheme, for the log and CGI (REMOTE_USER, AUTH_TYPE). */
   user: string | undefined = undefined;
   authType: string | undefined = undefined;

@@ -14,6 +14,8 @@ export const permissionPhase: Phase = {
   run(ctx) {
     const request = ctx.request;
     const method = request.method;
+    const grants = ctx.grants;
+    if (grants.put || grants.delete) ctx.permissions = { ...ctx.permissions, put: grants.put, delete: grants.delete };
     if (method !== 'POST' && method !== 'PUT' && method !== 'DELETE' && method !== 'TRACE') return undefined;
     // RFC 9110 section 15.5.12: a PUT or POST must say how long its content is.
     if ((method === 'PUT' || method === 'POST') && !request.body.present && !request.fields.has('content-length')) {

@@ -6,6 +6,11 @@
 import { PORTA_VERSION } from '../version.js';
 import type { Command } from './command.js';
 import { RuntimeFailure, UsageError } from './errors.js';
+import { captureStopSignals } from '../net/stop-signals.js';
+
+/** Commands that stop gracefully on SIGINT/SIGTERM: their stop signals are held from the first moment. */
+const SERVICES = new Set(['serve', 'echo', 'hello']);
+if (SERVICES.has(process.argv[2] ?? '')) captureStopSignals();
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./commands/serve.js')).serveCommand,

@@ -30,6 +30,7 @@ export const SERVE_FLAGS: Readonly<Record<string, FlagSpec>> = {
   'log-format': { kind: 'string', value: 'common|combined' },
   'expose-access-log': { kind: 'boolean' },
   workers: { kind: 'string', value: 'N|auto' },
+  'max-connections': { kind: 'string', value: 'N|auto' },
   quiet: { kind: 'boolean', short: 'q' },
 };
 
@@ -59,6 +60,8 @@ export interface ServeOptions {
   readonly logFormat: 'common' | 'combined';
   readonly exposeAccessLog: boolean;
   readonly workers: number | 'auto';
+  /** Most open connections per process; 'auto' from the descriptor limit. */
+  readonly maxConnections: number | 'auto';
   readonly quiet: boolean;
 }
 
@@ -110,6 +113,8 @@ export function parseServeOptions(args: readonly string[], env: NodeJS.ProcessEn
   }
   const workersChoice = text('workers', '1');
   const workers = workersChoice.value === 'auto' ? 'auto' : parseInteger(workersChoice.value, workersChoice.source, 1, 256);
+  const maxConnectionsChoice = text('max-connections', 'auto');
+  const maxConnections = maxConnectionsChoice.value === 'auto' ? 'auto' : parseInteger(maxConnectionsChoice.value, maxConnectionsChoice.source, 1, 10_000_000);
   const indexNames = pick<string[]>('index').value ?? ['index.html'];
   for (const name of indexNames) {
     if (name === '' || name.includes('/')) throw new UsageError(`--index must be a file name without '/', got '${name}'`);
@@ -140,6 +145,7 @@ export function parseServeOptions(args: readonly string[], env: NodeJS.ProcessEn
     logFormat: logFormat.value,
     exposeAccessLog: bool('expose-access-log', false),
     workers,
+    maxConnections,
     quiet: bool('quiet', false),
   };
 }

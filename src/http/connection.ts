@@ -24,6 +24,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { BodyReader, type BodyOwner } from './body-reader.js';
+import type { BudgetMember, ByteBudget } from './byte-budget.js';
 import type { DeadlineSweeper, HasDeadline } from './deadline-sweeper.js';
 import { errorResponse, statusPageResponse } from './error-page.js';
 import type { CompletedExchange, HttpRequest, RequestHandler } from './handler.js';
@@ -46,6 +47,8 @@ export interface ConnectionContext {
   /** Unexpected failures (a handler bug, an I/O error mid-body), for the server's log. */
   readonly onInternalError: (error: unknown) => void;
   readonly sweeper: DeadlineSweeper;
+  /** The server-wide budget for request bytes held in memory. */
+  readonly budget: ByteBudget;
 }
 
 /** What the connection needs of its socket: a duplex stream; net.Socket adds the addresses. */
@@ -59,9 +62,9 @@ export interface ConnectionSocket extends Duplex {
 type State = 'head' | 'busy' | 'closed';
 
 /** Unparsed bytes beyond this pause reading from the client. */
-const PENDING_HIGH_WATER = 256 * 1024;
+export const PENDING_HIGH_WATER = 64 * 1024;
 /** Response bytes queued for a client that does not read, beyond which answering pauses. */
-const SEND_HIGH_WATER = 64 * 1024;
+export const SEND_HIGH_WATER = 64 * 1024;
 /** An unread body up to this size is read and discarded so the connection stays usable. */
 export const DRAIN_LIMIT = 64 * 1024;
 /** How long a closing connection keeps reading (and discarding) before it is destroyed. */
@@ -102,10 +105,14 @@ class SocketPeer implements Peer {
   }
 }
 
-export class HttpConnection implements HasDeadline, BodyOwner {
+export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember {
   deadline = 0;
   private state: State = 'head';
   private pending: Buffer | undefined;
+  /** Bytes of `pending` counted in the server's budget. */
+  private budgeted = 0;
+  /** Reading stopped because the server's budget is spent. */
+  private waitingForBudget = false;
   /** Where to resume searching for the end of the head in `pending`. */
   private scanFrom = 0;
   /** When the first byte of the current head arrived; 0 while idle. */
@@ -182,9 +189,34 @@ export class HttpConnection implements HasDeadline, BodyOwner {
   private onData(chunk: Buffer): void {
     if (this.state === 'closed') return;
     this.pending = this.pending === undefined || this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    this.syncBudget();
     if (this.state === 'head') this.processRequests();
     else if (this.body !== undefined && !this.body.finished) this.pumpBody();
-    if ((this.state as State) !== 'closed' && (this.pending?.length ?? 0) > PENDING_HIGH_WATER) this.socket.pause();
+    this.syncBudget();
+    if ((this.state as State) === 'closed') return;
+    const held = this.pending?.length ?? 0;
+    if (held > PENDING_HIGH_WATER) {
+      this.socket.pause();
+    } else if (held > 0 && this.context.budget.exhausted) {
+      // The server holds too many request bytes: this connection waits for room.
+      this.waitingForBudget = true;
+      this.context.budget.wait(this);
+      this.socket.pause();
+    }
+  }
+
+  /** Keeps the server's budget in step with what this connection holds. */
+  private syncBudget(): void {
+    const held = this.pending?.length ?? 0;
+    if (held !== this.budgeted) {
+      this.context.budget.adjust(held - this.budgeted);
+      this.budgeted = held;
+    }
+  }
+
+  resumeFromBudget(): void {
+    this.waitingForBudget = false;
+    if (this.state !== 'closed' && !this.awaitingDrain && (this.pending?.length ?? 0) <= PENDING_HIGH_WATER) this.socket.resume();
   }
 
   private onEnd(): void {
@@ -203,6 +235,9 @@ export class HttpConnection implements HasDeadline, BodyOwner {
   private onClose(): void {
     this.state = 'closed';
     this.deadline = 0;
+    this.pending = undefined;
+    this.syncBudget();
+    this.context.budget.forget(this);
     const body = this.body;
     if (body !== undefined && !body.finished) body.fail(new HttpError(400, 'The connection closed before the whole request body arrived.', { close: true }));
     this.context.sweeper.delete(this);
@@ -241,6 +276,7 @@ export class HttpConnection implements HasDeadline, BodyOwner {
     } finally {
       this.looping = false;
       if (corked) socket.uncork();
+      this.syncBudget();
     }
   }
 
@@ -288,6 +324,12 @@ export class HttpConnection implements HasDeadline, BodyOwner {
     if (framing.kind === 'length' && framing.length > limit) {
       // Too large to drain cheaply: answer and close (http.md section 1).
       this.answerAndClose(errorResponse(new HttpError(413, `The request body is larger than ${limit} bytes.`, { close: true })), head.requestLine, head);
+      return;
+    }
+    if (framing.kind !== 'none' && this.context.budget.exhaustedBeyond(this.budgeted)) {
+      // The server holds as many request bytes as it may: no new bodies until that eases.
+      const busy = new HttpError(503, 'The server is busy receiving other requests; try again shortly.', { close: true, headers: [['Retry-After', '5']] });
+      this.answerAndClose(errorResponse(busy), head.requestLine, head);
       return;
     }
     this.state = 'busy';
@@ -354,6 +396,7 @@ export class HttpConnection implements HasDeadline, BodyOwner {
       }
       if (consumed === 0) break;
     }
+    this.syncBudget();
     if (body.finished) {
       this.bodyWaitSince = 0;
       if (body.failure !== undefined && this.responseDone) {
@@ -488,7 +531,7 @@ export class HttpConnection implements HasDeadline, BodyOwner {
 
   private startNextRequest(): void {
     if (this.state !== 'head') return;
-    if (this.socket.isPaused() && (this.pending?.length ?? 0) <= PENDING_HIGH_WATER) this.socket.resume();
+    if (this.socket.isPaused() && !this.waitingForBudget && (this.pending?.length ?? 0) <= PENDING_HIGH_WATER) this.socket.resume();
     this.idleSince = Date.now();
     if (this.pending !== undefined && this.pending.length > 0) {
       // Inside the loop the next request is taken there; after an asynchronous answer the
@@ -541,6 +584,7 @@ export class HttpConnection implements HasDeadline, BodyOwner {
     this.state = 'busy';
     this.deadline = 0;
     this.pending = undefined;
+    this.syncBudget();
     const context: ResponseContext = {
       method: head?.method ?? 'GET',
       version: head?.version ?? this.lastVersion,
@@ -627,6 +671,9 @@ export class HttpConnection implements HasDeadline, BodyOwner {
     const body = this.body;
     if (body !== undefined && !body.finished) body.fail(new HttpError(400, 'The connection closed before the whole request body arrived.', { close: true }));
     this.pending = undefined;
+    this.syncBudget();
+    this.context.budget.forget(this);
+    this.waitingForBudget = false;
     this.socket.end();
     this.socket.resume();
     this.lingering = true;

@@ -12,6 +12,12 @@ export interface HasDeadline {
 }
 
 const TICK_MS = 100;
+/**
+ * Most deadlines acted on per tick. Ten thousand slow connections that all time out in the
+ * same second would otherwise be answered and closed in one burst that stalls every other
+ * client; spread over ticks, each costs the event loop a few milliseconds at a time.
+ */
+export const MAX_EXPIRIES_PER_TICK = 256;
 
 export class DeadlineSweeper {
   private readonly members = new Set<HasDeadline>();
@@ -35,10 +41,13 @@ export class DeadlineSweeper {
 
   private sweep(): void {
     const now = Date.now();
+    let acted = 0;
     for (const member of this.members) {
       if (member.deadline !== 0 && member.deadline <= now) {
         member.deadline = 0;
         member.onDeadline();
+        // The rest keep their (passed) deadlines and are acted on at the next tick.
+        if (++acted >= MAX_EXPIRIES_PER_TICK) break;
       }
     }
   }

@@ -17,6 +17,8 @@ export interface HttpLimits {
   readonly headerTimeoutMs: number;
   /** Longest time a response may wait for the client to read it, in ms (then abandoned). */
   readonly sendTimeoutMs: number;
+  /** Request bytes all connections together may hold in memory (see ByteBudget). */
+  readonly maxBufferedBytes: number;
 }
 
 export const DEFAULT_LIMITS: HttpLimits = {
@@ -27,4 +29,5 @@ export const DEFAULT_LIMITS: HttpLimits = {
   keepAliveTimeoutMs: 5000,
   headerTimeoutMs: 10000,
   sendTimeoutMs: 60000,
+  maxBufferedBytes: 64 * 1024 * 1024,
 };

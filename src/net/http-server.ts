@@ -4,13 +4,16 @@
  * requests in flight within a bounded wait, close idle connections).
  */
 import { createServer, type AddressInfo, type Server } from 'node:net';
+import { ByteBudget } from '../http/byte-budget.js';
 import { HttpConnection, type ConnectionContext } from '../http/connection.js';
 import { DeadlineSweeper } from '../http/deadline-sweeper.js';
 
 export interface HttpServerOptions {
   readonly host: string;
   readonly port: number;
-  readonly context: Omit<ConnectionContext, 'sweeper'>;
+  readonly context: Omit<ConnectionContext, 'sweeper' | 'budget'>;
+  /** Most connections open at once; more are closed as soon as they are accepted. */
+  readonly maxConnections?: number;
 }
 
 export interface RunningHttpServer {
@@ -22,12 +25,13 @@ export interface RunningHttpServer {
 
 export function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const connections = new Set<HttpConnection>();
-  const context: ConnectionContext = { ...options.context, sweeper: new DeadlineSweeper() };
+  const context: ConnectionContext = { ...options.context, sweeper: new DeadlineSweeper(), budget: new ByteBudget(options.context.limits.maxBufferedBytes) };
   // allowHalfOpen: a client that half-closes after sending its requests still gets the answers.
   const server: Server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
     const connection = new HttpConnection(socket, context, (closed) => connections.delete(closed));
     connections.add(connection);
   });
+  if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
   return new Promise((resolve, reject) => {
     const onListenError = (error: Error): void => reject(error);
     server.once('error', onListenError);

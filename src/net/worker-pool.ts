@@ -7,6 +7,7 @@
  * itself, which avoids the primary handing each connection over IPC (the round-robin
  * default), the dominant cost when connections are short-lived.
  */
+import { takeEarlyStopSignal } from './stop-signals.js';
 import cluster, { type Worker } from 'node:cluster';
 
 export interface WorkerPoolOptions {
@@ -60,6 +61,8 @@ export function waitForPrimaryShutdownRequest(): Promise<void> {
   return new Promise((resolve) => {
     process.on('SIGINT', () => undefined);
     process.once('SIGTERM', () => resolve());
+    // A SIGTERM that came while this worker was still loading (see stop-signals.ts).
+    if (takeEarlyStopSignal() === 'SIGTERM') resolve();
     process.once('disconnect', () => resolve());
     process.on('message', (message: unknown) => {
       if (message === SHUTDOWN_MESSAGE) resolve();

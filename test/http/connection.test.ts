@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Readable } from 'node:stream';
 import { HttpConnection, type ConnectionContext } from '../../src/http/connection.js';
+import { ByteBudget } from '../../src/http/byte-budget.js';
 import { DeadlineSweeper } from '../../src/http/deadline-sweeper.js';
 import { errorResponse } from '../../src/http/error-page.js';
 import type { CompletedExchange, HttpRequest, RequestHandler } from '../../src/http/handler.js';
@@ -28,7 +29,7 @@ interface Harness {
   statuses(): number[];
 }
 
-function start(handle: RequestHandler, limits: Partial<HttpLimits> = {}): Harness {
+function start(handle: RequestHandler, limits: Partial<HttpLimits> = {}, budget = new ByteBudget(DEFAULT_LIMITS.maxBufferedBytes)): Harness {
   const { server, client } = createStreamPair();
   const exchanges: CompletedExchange[] = [];
   const errors: unknown[] = [];
@@ -40,6 +41,7 @@ function start(handle: RequestHandler, limits: Partial<HttpLimits> = {}): Harnes
     onExchange: (exchange) => exchanges.push(exchange),
     onInternalError: (error) => errors.push(error),
     sweeper,
+    budget,
   };
   const connection = new HttpConnection(server, context, () => undefined);
   return {
@@ -306,5 +308,47 @@ describe('connection: backpressure and deadlines', () => {
       clearTimeout(guard);
     }
     assert.equal(h.server.destroyed, true);
+  });
+});
+
+/** Polls a condition on server state (no bytes reach the client to wake a waiter); 5 s at most. */
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not reached within 5 s');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+describe('connection: the server-wide budget for request bytes', () => {
+  test('past the budget a new body is refused with 503, and a connection holding bytes waits until there is room', T, async () => {
+    const budget = new ByteBudget(4096);
+    let answerHeld: (() => void) | undefined;
+    // A handler that neither reads nor answers until told: its connection holds what arrives.
+    const holder = start(() => new Promise<HttpResponse>((resolve) => (answerHeld = () => resolve(text(200, 'held'))), ), {}, budget);
+    holder.client.write(`POST /hold HTTP/1.1\r\nHost: t\r\nContent-Length: 6000\r\n\r\n${'x'.repeat(5000)}`);
+    await until(() => budget.exhausted);
+    assert.ok(budget.bytes >= 4096, `the held bytes count: ${budget.bytes}`);
+    assert.ok(holder.server.isPaused(), 'the holding connection is no longer read');
+
+    const other = start(echoBody, {}, budget);
+    other.client.write('POST /other HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello');
+    await other.client.closed();
+    const [refused] = responsesOf(other);
+    assert.equal(refused!.status, 503);
+    assert.equal(refused!.get('retry-after'), '5');
+
+    const plain = start(echoPath, {}, budget);
+    plain.client.write(get('/no-body'));
+    await plain.client.waitFor(count(1));
+    assert.equal(responsesOf(plain)[0]!.status, 200, 'a request without a body is still served');
+
+    answerHeld?.();
+    holder.client.write('x'.repeat(1000));
+    await holder.client.waitFor(count(1));
+    assert.equal(responsesOf(holder)[0]!.text, 'held');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.ok(budget.bytes < 4096, `released: ${budget.bytes}`);
+    for (const h of [holder, plain]) h.server.destroy();
   });
 });

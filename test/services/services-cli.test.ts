@@ -17,6 +17,31 @@ function exchange(port: number, data: string): Promise<string> {
   });
 }
 
+/** A port that was free a moment ago (listen on 0, read it, close). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Retries `attempt` until it succeeds (the service is not listening yet), for at most 10 s. */
+async function untilAnswered<T>(attempt: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
+
 /** As root the privileged-port check never fires; run that child as nobody instead. */
 const asUnprivileged = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
 
@@ -34,8 +59,10 @@ describe('porta echo (CLI)', () => {
   });
 
   it('exits 0 on SIGINT too, and --quiet prints nothing', async () => {
-    const echo = startPorta(['echo', '--host', '127.0.0.1', '--port', '0', '--tcp', '--quiet']);
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    const port = await freePort();
+    const echo = startPorta(['echo', '--host', '127.0.0.1', '--port', String(port), '--tcp', '--quiet']);
+    // Ready when it answers (no banner with --quiet).
+    assert.equal(await untilAnswered(() => exchange(port, 'ping')), 'ping');
     const result = await echo.stop('SIGINT');
     assert.equal(result.code, 0);
     assert.equal(result.stderr, '');

@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { DEFAULT_LIMITS } from '../../http/limits.js';
 import { formatAccessLine } from '../../log/format.js';
 import { openAccessLog, type AccessLogSink } from '../../log/sink.js';
+import { defaultMaxConnections } from '../../net/descriptor-limit.js';
 import { describeListenError } from '../../net/listen-error.js';
 import { startHttpServer, type RunningHttpServer } from '../../net/http-server.js';
 import { reachableUrls } from '../../net/network-urls.js';
@@ -48,6 +49,8 @@ Options:
   --log-format FORMAT        common (default) or combined
   --expose-access-log        serve the log at /.well-known/access.log
   --workers N|auto           worker processes sharing the port (default 1)
+  --max-connections N|auto   open connections per process beyond which new ones are closed
+                             (default auto: the open-files limit less a reserve)
   -q, --quiet                no start-up banner
 `;
 
@@ -110,9 +113,11 @@ async function runServer(options: ServeOptions, role: Role): Promise<number> {
 
   let server: RunningHttpServer;
   try {
+    const maxConnections = options.maxConnections === 'auto' ? defaultMaxConnections() : options.maxConnections;
     server = await startHttpServer({
       host: options.host,
       port: options.port,
+      ...(maxConnections !== undefined ? { maxConnections } : {}),
       context: {
         limits: {
           ...DEFAULT_LIMITS,

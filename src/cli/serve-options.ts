@@ -31,6 +31,8 @@ export const SERVE_FLAGS: Readonly<Record<string, FlagSpec>> = {
   'expose-access-log': { kind: 'boolean' },
   workers: { kind: 'string', value: 'N|auto' },
   'max-connections': { kind: 'string', value: 'N|auto' },
+  dotfiles: { kind: 'string', value: 'deny|allow' },
+  'default-charset': { kind: 'string', value: 'NAME|off' },
   quiet: { kind: 'boolean', short: 'q' },
 };
 
@@ -62,6 +64,9 @@ export interface ServeOptions {
   readonly workers: number | 'auto';
   /** Most open connections per process; 'auto' from the descriptor limit. */
   readonly maxConnections: number | 'auto';
+  readonly dotfiles: 'deny' | 'allow';
+  /** Charset added to text, JavaScript and JSON types; undefined for `off`. */
+  readonly defaultCharset: string | undefined;
   readonly quiet: boolean;
 }
 
@@ -121,6 +126,12 @@ export function parseServeOptions(args: readonly string[], env: NodeJS.ProcessEn
   }
   const authFile = text('auth-file', 'WeMustProtectThisHouse!');
   if (authFile.value === '' || authFile.value.includes('/')) throw new UsageError(`${authFile.source} must be a file name without '/'`);
+  const dotfiles = text('dotfiles', 'deny');
+  if (dotfiles.value !== 'deny' && dotfiles.value !== 'allow') throw new UsageError(`${dotfiles.source} must be 'deny' or 'allow', got '${dotfiles.value}'`);
+  const charset = text('default-charset', 'utf-8');
+  if (charset.value !== 'off' && !/^[A-Za-z0-9!#$%&'+^_`{}~-]+$/.test(charset.value)) {
+    throw new UsageError(`${charset.source} must be a charset name (like utf-8) or 'off', got '${charset.value}'`);
+  }
   const host = text('host', '0.0.0.0').value;
   if (host === '') throw new UsageError('--host must not be empty');
 
@@ -146,6 +157,8 @@ export function parseServeOptions(args: readonly string[], env: NodeJS.ProcessEn
     exposeAccessLog: bool('expose-access-log', false),
     workers,
     maxConnections,
+    dotfiles: dotfiles.value,
+    defaultCharset: charset.value === 'off' ? undefined : charset.value.toLowerCase(),
     quiet: bool('quiet', false),
   };
 }

@@ -1,3 +1,4 @@
+import type { DotfilePolicy } from './hidden-names.js';
 import type { ExtensionMaps } from './media-type.js';
 import type { RedirectRule } from './redirects.js';
 
@@ -10,6 +11,8 @@ export interface SiteConfig {
   readonly redirects: readonly RedirectRule[];
   /** Name of the per-directory auth control file: never served or listed. */
   readonly authFileName: string;
+  /** Dotfiles: refused and unlisted ('deny') or served ('allow'); /.well-known/ always served. */
+  readonly dotfiles: DotfilePolicy;
   readonly traceEnabled: boolean;
   readonly cgiEnabled: boolean;
   readonly extensionMaps: ExtensionMaps;

@@ -13,13 +13,13 @@
  */
 import type { Stats } from 'node:fs';
 import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, sep } from 'node:path';
 import { formatHttpDate } from '../http/http-date.js';
 import { HttpError } from '../http/http-error.js';
 import type { HeaderList } from '../http/response.js';
 import { DirectoryCache, type DirectoryContents } from './directory-cache.js';
 import { fileValidators } from './file-validators.js';
-import { isHiddenName } from './hidden-names.js';
+import { isDotPath, isHiddenName, type DotfilePolicy } from './hidden-names.js';
 import { describeFileName, type ExtensionMaps, type FileDescription } from './media-type.js';
 import { notFoundError } from './not-found.js';
 import { isInside } from './paths.js';
@@ -75,6 +75,8 @@ export interface FileCacheOptions {
   readonly root: string;
   /** The auth control file's name: never served (404), like upload temporaries. */
   readonly hiddenName: string;
+  /** Dotfiles refused and unlisted ('deny', the default) or served ('allow'). */
+  readonly dotfiles?: DotfilePolicy;
   readonly extensionMaps: ExtensionMaps;
   /** Files up to this size are kept in memory. */
   readonly maxFileBytes: number;
@@ -161,12 +163,17 @@ export class FileCache {
       root: options.root,
       freshnessMs: options.freshnessMs,
       maxEntries: Math.max(16, Math.floor(options.maxEntries / 4)),
-      isHidden: (name) => this.isHidden(name),
+      isHidden: (name) => this.isHidden(name) || (this.options.dotfiles !== 'allow' && name.startsWith('.')),
     });
   }
 
   isHidden(name: string): boolean {
     return isHiddenName(name, this.options.hiddenName);
+  }
+
+  /** A path (segments under the root) through a dotfile the policy refuses. */
+  private refusesDots(segments: readonly string[]): boolean {
+    return isDotPath(segments, this.options.dotfiles ?? 'deny');
   }
 
   /** The cached resolution of a key if it was checked within the freshness window; no I/O. */
@@ -218,7 +225,7 @@ export class FileCache {
   }
 
   private async refresh(key: string, segments: readonly string[]): Promise<Resolution> {
-    if (segments.some((segment) => this.isHidden(segment))) throw notFoundError();
+    if (segments.some((segment) => this.isHidden(segment)) || this.refusesDots(segments)) throw notFoundError();
     const fsPath = join(this.options.root, ...segments);
     const previous = this.entries.get(key);
     const checkedAt = Date.now();
@@ -244,7 +251,8 @@ export class FileCache {
     if (!isInside(this.options.root, real)) {
       throw new HttpError(403, 'The requested path is a symbolic link that leads outside the document root.');
     }
-    if (this.isHidden(basename(real))) throw notFoundError();
+    // Judged by the file the path resolves to, so a symbolic link does not reach it either.
+    if (this.isHidden(basename(real)) || this.refusesDots(real.slice(this.options.root.length + 1).split(sep))) throw notFoundError();
     const stats = await stat(real);
     if (previous?.kind === 'file' && previous.fsPath === real && sameFile(previous.stats, stats)) return previous;
     if (stats.isFile()) return this.loadFile(real, stats);

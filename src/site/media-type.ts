@@ -2,9 +2,14 @@
  * What a file name says about its content, the Apache mod_mime way (http.md section 5):
  * every dot-separated suffix after the base name names one thing, in any order: a media
  * type, a language, a charset or a content coding. `index.html.ru.koi8-r` is text/html,
- * Russian, koi8-r; `file.tar.gz` is application/x-tar sent with `Content-Encoding: gzip`.
+ * Russian, koi8-r; `page.html.gz` is text/html sent with `Content-Encoding: gzip`.
  *
- * Names and extensions are case-sensitive (http.md section 4): `.JPEG` is not `.jpeg`.
+ * Extensions are looked up case-insensitively, as mod_mime does (`PHOTO.JPG` is
+ * image/jpeg); the file name itself still matches case-sensitively on disk. Text,
+ * JavaScript and JSON types carry `charset=utf-8` (the configurable default charset)
+ * unless an extension names one. An archive compressed whole (`pkg.tar.gz`, `pkg.tgz`,
+ * `data.gz`) is application/gzip with no Content-Encoding: a client must save it as it is,
+ * not unpack it on the way.
  */
 import mimeDb from 'mime-db';
 
@@ -15,6 +20,8 @@ export interface ExtensionMaps {
   readonly charsets: ReadonlyMap<string, string>;
   /** Extension -> content coding for Content-Encoding (RFC 9110 section 8.4). */
   readonly encodings: ReadonlyMap<string, string>;
+  /** Charset for text, JavaScript and JSON types without a charset extension; undefined: none. */
+  readonly defaultCharset?: string | undefined;
 }
 
 export const DEFAULT_EXTENSION_MAPS: ExtensionMaps = Object.freeze({
@@ -33,17 +40,19 @@ export const DEFAULT_EXTENSION_MAPS: ExtensionMaps = Object.freeze({
   ]),
   encodings: new Map([
     ['gz', 'gzip'],
-    ['Z', 'compress'],
+    ['z', 'compress'],
   ]),
+  defaultCharset: 'utf-8',
 });
 
 export interface FileDescription {
   /** The media type an extension names, undefined when none does. */
   readonly type: string | undefined;
   readonly language: string | undefined;
+  /** The charset an extension names (not the default charset). */
   readonly charset: string | undefined;
   readonly encoding: string | undefined;
-  /** The Content-Type value: the type (or application/octet-stream) plus `; charset=x`. */
+  /** The Content-Type value: the type (or application/octet-stream) plus `; charset=x` (named or default). */
   readonly contentType: string;
   /** The name before the first extension: `index` for `index.html.ru.koi8-r`. */
   readonly baseName: string;
@@ -67,7 +76,23 @@ const FIXED_TYPES: ReadonlyArray<readonly [string, string]> = [
   ['pdf', 'application/pdf'],
   ['ppt', 'application/vnd.ms-powerpoint'],
   ['doc', 'application/msword'],
+  // Not in mime-db: a gzip-compressed tar archive.
+  ['tgz', 'application/gzip'],
 ];
+
+/** Types that are archives: compressing one whole gives a compressed archive, not a coding. */
+const ARCHIVE_TYPES = new Set(['application/x-tar', 'application/gzip', 'application/zip', 'application/x-7z-compressed']);
+
+/** What a file compressed with a coding is, when it is not a coded representation of a type. */
+const COMPRESSED_FILE_TYPES: ReadonlyMap<string, string> = new Map([
+  ['gzip', 'application/gzip'],
+  ['compress', 'application/x-compress'],
+]);
+
+/** Types whose text needs a charset to be read right (RFC 9110 section 8.3.2). */
+function takesCharset(type: string): boolean {
+  return type.startsWith('text/') || type === 'application/javascript' || type === 'application/json' || type.endsWith('+json');
+}
 
 /**
  * When mime-db lists several types for one extension, the registered (IANA) one wins, then
@@ -125,7 +150,8 @@ function describe(name: string, maps: ExtensionMaps): FileDescription {
   // Like mod_mime, a later extension overrides an earlier one of the same kind and an
   // unknown extension is ignored. The configured maps claim an extension before the type
   // database does, so `.gz` is a coding (not application/gzip) and `.es` a language.
-  for (const extension of extensions) {
+  for (const original of extensions) {
+    const extension = original.toLowerCase();
     const lang = maps.languages.get(extension);
     const cs = maps.charsets.get(extension);
     const enc = maps.encodings.get(extension);
@@ -136,13 +162,23 @@ function describe(name: string, maps: ExtensionMaps): FileDescription {
       type = TYPE_BY_EXTENSION.get(extension) ?? type;
     }
   }
+  // A compressed archive, or a compressed file of no known type, is the compressed file
+  // itself (application/gzip), not a coding the client should undo (pkg.tar.gz, data.gz).
+  if (encoding !== undefined && (type === undefined || ARCHIVE_TYPES.has(type))) {
+    const compressed = COMPRESSED_FILE_TYPES.get(encoding);
+    if (compressed !== undefined) {
+      type = compressed;
+      encoding = undefined;
+    }
+  }
   const base = type ?? UNKNOWN_TYPE;
+  const shownCharset = charset ?? (type !== undefined && takesCharset(type) ? maps.defaultCharset : undefined);
   return Object.freeze({
     type,
     language,
     charset,
     encoding,
-    contentType: charset === undefined ? base : `${base}; charset=${charset}`,
+    contentType: shownCharset === undefined ? base : `${base}; charset=${shownCharset}`,
     baseName,
     extensions: Object.freeze(extensions),
   });

@@ -19,6 +19,7 @@ export function createSite(config: SiteConfig): Site {
     ...DEFAULT_FILE_CACHE_OPTIONS,
     root: config.root,
     hiddenName: config.authFileName,
+    dotfiles: config.dotfiles,
     extensionMaps: config.extensionMaps,
   });
   return { config, cache };

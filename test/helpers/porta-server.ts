@@ -27,6 +27,8 @@ export interface StartPortaOptions {
   readonly trace?: boolean;
   readonly indexNames?: readonly string[];
   readonly authFileName?: string;
+  /** Default 'deny', as the CLI. */
+  readonly dotfiles?: 'deny' | 'allow';
   readonly cgi?: boolean;
   readonly logFormat?: LogFormat;
   /** Serve the log at /.well-known/access.log. */
@@ -79,6 +81,7 @@ export async function startPorta(options: StartPortaOptions): Promise<PortaServe
     indexNames: options.indexNames ?? ['index.html'],
     redirects: options.redirects !== undefined ? parseRedirectRules(options.redirects, 'test-redirects') : [],
     authFileName: options.authFileName ?? 'WeMustProtectThisHouse!',
+    dotfiles: options.dotfiles ?? 'deny',
     traceEnabled: options.trace ?? true,
     cgiEnabled: options.cgi ?? true,
     extensionMaps: DEFAULT_EXTENSION_MAPS,

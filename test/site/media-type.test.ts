@@ -21,9 +21,22 @@ test('the suffixes may come in any order', () => {
   assert.equal(a.language, 'ru');
 });
 
-test('a text type without a charset extension gets no charset parameter', () => {
-  assert.equal(describeFileName('index.html').contentType, 'text/html');
-  assert.equal(describeFileName('notes.txt').contentType, 'text/plain');
+test('text, JavaScript and JSON without a charset extension get the default charset (utf-8)', () => {
+  assert.equal(describeFileName('index.html').contentType, 'text/html; charset=utf-8');
+  assert.equal(describeFileName('notes.txt').contentType, 'text/plain; charset=utf-8');
+  assert.equal(describeFileName('app.js').contentType, 'text/javascript; charset=utf-8');
+  assert.equal(describeFileName('data.json').contentType, 'application/json; charset=utf-8');
+  assert.equal(describeFileName('site.webmanifest').contentType, 'application/manifest+json; charset=utf-8');
+  assert.equal(describeFileName('index.html').charset, undefined, 'the default is not a charset the name says');
+  for (const name of ['photo.png', 'doc.pdf', 'blob.bin']) assert.ok(!describeFileName(name).contentType.includes('charset'), name);
+});
+
+test('the default charset can be changed or switched off', () => {
+  const latin1: ExtensionMaps = { ...DEFAULT_EXTENSION_MAPS, defaultCharset: 'iso-8859-1' };
+  assert.equal(describeFileName('a.txt', latin1).contentType, 'text/plain; charset=iso-8859-1');
+  const off: ExtensionMaps = { ...DEFAULT_EXTENSION_MAPS, defaultCharset: undefined };
+  assert.equal(describeFileName('a.txt', off).contentType, 'text/plain');
+  assert.equal(describeFileName('a.html.koi8-r', latin1).contentType, 'text/html; charset=koi8-r', 'a named charset wins');
 });
 
 test('the fixed types of http.md section 5 hold', () => {
@@ -41,7 +54,7 @@ test('the fixed types of http.md section 5 hold', () => {
     doc: 'application/msword',
   };
   for (const [extension, type] of Object.entries(fixed)) {
-    assert.equal(describeFileName(`f.${extension}`).contentType, type, extension);
+    assert.equal(describeFileName(`f.${extension}`).type, type, extension);
   }
 });
 
@@ -53,11 +66,15 @@ test('other types come from mime-db, registered types first', () => {
   assert.equal(describeFileName('font.woff2').type, 'font/woff2');
 });
 
-test('names are case-sensitive: .JPEG is not .jpeg', () => {
-  assert.equal(describeFileName('0.jpeg').contentType, 'image/jpeg');
-  const upper = describeFileName('0.JPEG');
-  assert.equal(upper.type, undefined);
-  assert.equal(upper.contentType, 'application/octet-stream');
+test('extensions are looked up case-insensitively, as mod_mime does', () => {
+  assert.equal(describeFileName('0.JPEG').contentType, 'image/jpeg');
+  assert.equal(describeFileName('PHOTO.JPG').contentType, 'image/jpeg');
+  assert.equal(describeFileName('Image.PNG').contentType, 'image/png');
+  assert.equal(describeFileName('README.HTML').contentType, 'text/html; charset=utf-8');
+  assert.equal(describeFileName('index.HTML.RU.KOI8-R').contentType, 'text/html; charset=koi8-r');
+  assert.equal(describeFileName('index.HTML.RU.KOI8-R').language, 'ru');
+  assert.equal(describeFileName('old.ps.Z').encoding, 'compress');
+  assert.deepEqual(describeFileName('A.Html').extensions, ['Html'], 'the name itself is kept as it is');
 });
 
 test('no recognised type is application/octet-stream', () => {
@@ -68,15 +85,20 @@ test('no recognised type is application/octet-stream', () => {
   }
 });
 
-test('file.tar.gz is a gzip-coded tar, not application/gzip', () => {
-  const d = describeFileName('file.tar.gz');
-  assert.equal(d.type, 'application/x-tar');
+test('compressed archives are application/gzip with no Content-Encoding (saved as they are)', () => {
+  for (const name of ['pkg.tar.gz', 'pkg.tgz', 'blob.gz', 'PKG.TAR.GZ']) {
+    const d = describeFileName(name);
+    assert.equal(d.contentType, 'application/gzip', name);
+    assert.equal(d.encoding, undefined, name);
+  }
+});
+
+test('a compressed document keeps Apache\'s meaning: its type, with Content-Encoding', () => {
+  const d = describeFileName('page.html.gz');
+  assert.equal(d.contentType, 'text/html; charset=utf-8');
   assert.equal(d.encoding, 'gzip');
-  assert.equal(d.contentType, 'application/x-tar');
   assert.equal(describeFileName('old.ps.Z').encoding, 'compress');
-  const bare = describeFileName('blob.gz');
-  assert.equal(bare.contentType, 'application/octet-stream');
-  assert.equal(bare.encoding, 'gzip');
+  assert.equal(describeFileName('notes.txt.en.gz').language, 'en');
 });
 
 test('charset extensions map to charset names', () => {
@@ -176,7 +198,7 @@ test('property: never throws and always yields a usable Content-Type', () => {
       const d = describeFileName(name);
       assert.ok(d.contentType.startsWith(d.type ?? 'application/octet-stream'));
       assert.ok(!d.extensions.includes(''));
-      assert.equal(d.contentType.includes('; charset='), d.charset !== undefined);
+      if (d.charset !== undefined) assert.ok(d.contentType.endsWith(`; charset=${d.charset}`));
     }),
   );
 });

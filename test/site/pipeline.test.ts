@@ -54,6 +54,7 @@ describe('site pipeline', () => {
       indexNames: ['index.html'],
       redirects: [],
       authFileName: 'WeMustProtectThisHouse!',
+      dotfiles: 'deny',
       traceEnabled: true,
       cgiEnabled: true,
       extensionMaps: DEFAULT_EXTENSION_MAPS,

@@ -293,6 +293,22 @@ describe('porta serve (the executable)', () => {
     }
   });
 
+  test('--send-timeout, --dotfiles and --default-charset are applied; bad values exit 2 naming the flag', T, async () => {
+    for (const [flag, value] of [['--send-timeout', 'never'], ['--dotfiles', 'maybe'], ['--default-charset', 'utf 8'], ['--max-connections', '0']] as const) {
+      const result = await runPorta(['serve', site.root, flag, value]);
+      assert.equal(result.code, 2, `${flag} ${value}: ${result.stderr}`);
+      assertOneLine(result.stderr, flag);
+      assert.match(result.stderr, new RegExp(flag));
+    }
+    const running = await startPortaProcess(['serve', site.root, '--host', '127.0.0.1', '--port', '0', '--access-log', 'off', '--default-charset', 'off', '--dotfiles', 'allow', '--send-timeout', '5']);
+    try {
+      const res = await fetchOne(running.port, request('GET', '/file.txt'));
+      assert.equal(res.get('content-type'), 'text/plain');
+    } finally {
+      await running.stop('SIGKILL');
+    }
+  });
+
   test('--redirects FILE is applied', T, async () => {
     const rules = `${site.base}/rules.txt`;
     await writeFile(rules, '# rules\n301: ^/old/(.*)$ /new/$1\n');

@@ -218,7 +218,7 @@ describe('conditional requests and ranges', () => {
         assertStandardFields(res, 206);
         assert.equal(res.get('content-range'), contentRange);
         assert.equal(res.get('content-length'), String(Buffer.byteLength(body)));
-        assert.equal(res.get('content-type'), 'text/plain');
+        assert.equal(res.get('content-type'), 'text/plain; charset=utf-8');
         assert.equal(res.get('etag'), etag);
         assert.equal(res.text, body);
       });
@@ -236,9 +236,9 @@ describe('conditional requests and ranges', () => {
       assert.deepEqual(
         parts.map((p) => [p.fields.get('content-type'), p.fields.get('content-range'), p.body.toString('latin1')]),
         [
-          ['text/plain', 'bytes 0-1/20', '01'],
-          ['text/plain', 'bytes 5-6/20', '56'],
-          ['text/plain', 'bytes 18-19/20', 'ij'],
+          ['text/plain; charset=utf-8', 'bytes 0-1/20', '01'],
+          ['text/plain; charset=utf-8', 'bytes 5-6/20', '56'],
+          ['text/plain; charset=utf-8', 'bytes 18-19/20', 'ij'],
         ],
       );
     });

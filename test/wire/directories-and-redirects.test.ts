@@ -69,7 +69,7 @@ describe('directories', () => {
     const res = await get('/withindex/');
     assertStandardFields(res, 200);
     assert.equal(res.text, '<h1>the index</h1>\n');
-    assert.equal(res.get('content-type'), 'text/html');
+    assert.equal(res.get('content-type'), 'text/html; charset=utf-8');
     assert.equal(res.get('content-length'), String(res.body.length));
   });
 

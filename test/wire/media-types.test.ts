@@ -41,6 +41,12 @@ describe('media types from file names', () => {
       'empty': '',
       'empty.txt': '',
       'v1.2.3.txt': 'dots in the base name',
+      'app.js': 'export {};',
+      'PHOTO.JPG': 'jpg',
+      'Image.PNG': 'png',
+      'README.HTML': '<p>upper</p>',
+      'pkg.tgz': GZIP_BYTES,
+      'page.html.gz': GZIP_BYTES,
     });
     porta = await startPorta({ root: site.root });
   });
@@ -53,10 +59,10 @@ describe('media types from file names', () => {
   const get = (path: string): Promise<ParsedResponse> => fetchOne(porta.port, request('GET', `/${path}`));
 
   const types: ReadonlyArray<readonly [string, string]> = [
-    ['page.html', 'text/html'],
-    ['page.htm', 'text/html'],
-    ['notes.txt', 'text/plain'],
-    ['data.xml', 'text/xml'],
+    ['page.html', 'text/html; charset=utf-8'],
+    ['page.htm', 'text/html; charset=utf-8'],
+    ['notes.txt', 'text/plain; charset=utf-8'],
+    ['data.xml', 'text/xml; charset=utf-8'],
     ['pic.png', 'image/png'],
     ['pic.jpeg', 'image/jpeg'],
     ['pic.jpg', 'image/jpeg'],
@@ -64,11 +70,15 @@ describe('media types from file names', () => {
     ['paper.pdf', 'application/pdf'],
     ['slides.ppt', 'application/vnd.ms-powerpoint'],
     ['letter.doc', 'application/msword'],
-    ['style.css', 'text/css'],
-    ['data.json', 'application/json'],
+    ['style.css', 'text/css; charset=utf-8'],
+    ['data.json', 'application/json; charset=utf-8'],
+    ['app.js', 'text/javascript; charset=utf-8'],
+    ['PHOTO.JPG', 'image/jpeg'],
+    ['Image.PNG', 'image/png'],
+    ['README.HTML', 'text/html; charset=utf-8'],
     ['README', 'application/octet-stream'],
     ['mystery.qqqzzz', 'application/octet-stream'],
-    ['v1.2.3.txt', 'text/plain'],
+    ['v1.2.3.txt', 'text/plain; charset=utf-8'],
   ];
   for (const [name, type] of types) {
     test(`${name} is ${type}`, T, async () => {
@@ -91,10 +101,10 @@ describe('media types from file names', () => {
 
   test('language extensions in either order: welcome.html.en and welcome.ja.html', T, async () => {
     const en = await get('welcome.html.en');
-    assert.equal(en.get('content-type'), 'text/html');
+    assert.equal(en.get('content-type'), 'text/html; charset=utf-8');
     assert.equal(en.get('content-language'), 'en');
     const ja = await get('welcome.ja.html');
-    assert.equal(ja.get('content-type'), 'text/html');
+    assert.equal(ja.get('content-type'), 'text/html; charset=utf-8');
     assert.equal(ja.get('content-language'), 'ja');
   });
 
@@ -103,18 +113,26 @@ describe('media types from file names', () => {
     assert.equal((await get('doc.html.euc-kr')).get('content-type'), 'text/html; charset=euc-kr');
   });
 
-  test('a.tar.gz is a tar archive with Content-Encoding: gzip, bytes as stored', T, async () => {
-    const res = await get('a.tar.gz');
-    assert.equal(res.status, 200);
+  test('a.tar.gz and pkg.tgz are application/gzip without Content-Encoding, bytes as stored (saved as they are)', T, async () => {
+    for (const name of ['a.tar.gz', 'pkg.tgz']) {
+      const res = await get(name);
+      assert.equal(res.status, 200);
+      assert.equal(res.get('content-type'), 'application/gzip', name);
+      assert.equal(res.has('content-encoding'), false, name);
+      assert.ok(res.body.equals(GZIP_BYTES));
+      assert.equal(res.get('content-length'), String(GZIP_BYTES.length));
+    }
+  });
+
+  test('page.html.gz keeps Apache\'s meaning: text/html with Content-Encoding: gzip', T, async () => {
+    const res = await get('page.html.gz');
+    assert.equal(res.get('content-type'), 'text/html; charset=utf-8');
     assert.equal(res.get('content-encoding'), 'gzip');
-    assert.equal(res.get('content-type'), 'application/x-tar');
-    assert.ok(res.body.equals(GZIP_BYTES));
-    assert.equal(res.get('content-length'), String(GZIP_BYTES.length));
   });
 
   test('old.txt.Z is text/plain with Content-Encoding: compress', T, async () => {
     const res = await get('old.txt.Z');
-    assert.equal(res.get('content-type'), 'text/plain');
+    assert.equal(res.get('content-type'), 'text/plain; charset=utf-8');
     assert.equal(res.get('content-encoding'), 'compress');
   });
 
@@ -126,7 +144,7 @@ describe('media types from file names', () => {
     const txt = await get('empty.txt');
     assert.equal(txt.status, 200);
     assert.equal(txt.get('content-length'), '0');
-    assert.equal(txt.get('content-type'), 'text/plain');
+    assert.equal(txt.get('content-type'), 'text/plain; charset=utf-8');
   });
 
   test('HEAD gives the same representation fields as GET', T, async () => {

@@ -45,7 +45,7 @@ describe('status codes', () => {
     assert.equal(res.statusLine, 'HTTP/1.1 200 OK');
     assert.equal(res.get('content-length'), '12');
     assert.equal(res.framing, 'length');
-    assert.equal(res.get('content-type'), 'text/plain');
+    assert.equal(res.get('content-type'), 'text/plain; charset=utf-8');
     assert.equal(res.get('accept-ranges'), 'bytes');
     assert.match(res.get('etag') ?? '', /^"[^" ]+"$/);
     assert.ok(res.has('last-modified'));

@@ -48,6 +48,9 @@ Options:
   --access-log FILE          where the access log goes: '-' stdout (default), a file, or 'off'
   --log-format FORMAT        common (default) or combined
   --expose-access-log        serve the log at /.well-known/access.log
+  --dotfiles deny|allow      names starting with '.' are 404 and unlisted (default deny;
+                             /.well-known/ is always served)
+  --default-charset NAME|off charset of text, JavaScript and JSON files (default utf-8)
   --workers N|auto           worker processes sharing the port (default 1)
   --max-connections N|auto   open connections per process beyond which new ones are closed
                              (default auto: the open-files limit less a reserve)
@@ -104,9 +107,10 @@ async function runServer(options: ServeOptions, role: Role): Promise<number> {
     indexNames: options.indexNames,
     redirects,
     authFileName: options.authFileName,
+    dotfiles: options.dotfiles,
     traceEnabled: options.trace,
     cgiEnabled: options.cgi,
-    extensionMaps: DEFAULT_EXTENSION_MAPS,
+    extensionMaps: { ...DEFAULT_EXTENSION_MAPS, defaultCharset: options.defaultCharset },
     accessLogSnapshot: options.exposeAccessLog ? () => sink.snapshot() : undefined,
     reportError: reportInternalError,
   });

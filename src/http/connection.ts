@@ -26,6 +26,7 @@ import type { Duplex } from 'node:stream';
 import { BodyReader, type BodyOwner } from './body-reader.js';
 import type { BudgetMember, ByteBudget } from './byte-budget.js';
 import type { DeadlineSweeper, HasDeadline } from './deadline-sweeper.js';
+import type { InFlightExchanges } from './in-flight.js';
 import { errorResponse, statusPageResponse } from './error-page.js';
 import type { CompletedExchange, HttpRequest, RequestHandler } from './handler.js';
 import { checkIncompleteHead, findHeadEnd, parseRequestHead, skipLeadingEmptyLines } from './head-parser.js';
@@ -49,6 +50,8 @@ export interface ConnectionContext {
   readonly sweeper: DeadlineSweeper;
   /** The server-wide budget for request bytes held in memory. */
   readonly budget: ByteBudget;
+  /** Exchanges begun and not yet logged, so a graceful stop can wait for their log lines. */
+  readonly inFlight?: InFlightExchanges;
 }
 
 /** What the connection needs of its socket: a duplex stream; net.Socket adds the addresses. */
@@ -334,6 +337,7 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember {
     }
     this.state = 'busy';
     this.deadline = 0;
+    this.context.inFlight?.begin();
     this.current = head;
     this.responseDone = false;
     this.continueSent = false;
@@ -583,6 +587,7 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember {
   private answerAndClose(response: HttpResponse, requestLine: string, head: RequestHead | undefined): void {
     this.state = 'busy';
     this.deadline = 0;
+    this.context.inFlight?.begin();
     this.pending = undefined;
     this.syncBudget();
     const context: ResponseContext = {
@@ -600,6 +605,7 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember {
   }
 
   private logExchange(requestLine: string, head: RequestHead | undefined, status: number, bodyBytes: number, user: string | undefined): void {
+    this.context.inFlight?.end();
     this.context.onExchange({
       peer: this.peer,
       receivedAt: this.headStartedAt || Date.now(),

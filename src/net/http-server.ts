@@ -7,6 +7,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { ByteBudget } from '../http/byte-budget.js';
 import { HttpConnection, type ConnectionContext } from '../http/connection.js';
 import { DeadlineSweeper } from '../http/deadline-sweeper.js';
+import { InFlightExchanges } from '../http/in-flight.js';
 
 export interface HttpServerOptions {
   readonly host: string;
@@ -25,7 +26,13 @@ export interface RunningHttpServer {
 
 export function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const connections = new Set<HttpConnection>();
-  const context: ConnectionContext = { ...options.context, sweeper: new DeadlineSweeper(), budget: new ByteBudget(options.context.limits.maxBufferedBytes) };
+  const inFlight = new InFlightExchanges();
+  const context: ConnectionContext = {
+    ...options.context,
+    sweeper: new DeadlineSweeper(),
+    budget: new ByteBudget(options.context.limits.maxBufferedBytes),
+    inFlight,
+  };
   // allowHalfOpen: a client that half-closes after sending its requests still gets the answers.
   const server: Server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
     const connection = new HttpConnection(socket, context, (closed) => connections.delete(closed));
@@ -42,17 +49,26 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
       resolve({
         address: server.address() as AddressInfo,
         openConnections: () => connections.size,
-        shutdown: (graceMs) => shutdownServer(server, connections, graceMs),
+        shutdown: (graceMs) => shutdownServer(server, connections, inFlight, graceMs),
       });
     });
   });
 }
 
-async function shutdownServer(server: Server, connections: Set<HttpConnection>, graceMs: number): Promise<void> {
+/** How long a stop waits, after the connections are gone, for answers still being prepared to be logged. */
+const LOG_SETTLE_MS = 2000;
+
+async function shutdownServer(server: Server, connections: Set<HttpConnection>, inFlight: InFlightExchanges, graceMs: number): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   for (const connection of connections) connection.shutdown();
   const deadline = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
   await Promise.race([closed, deadline]);
   for (const connection of connections) connection.destroy();
   await closed;
+  // A request cut off by the stop still gets its log line (with the bytes that went out);
+  // a handler still preparing an answer gets a moment to finish it.
+  let timer: NodeJS.Timeout | undefined;
+  const settleTimer = new Promise<void>((resolve) => (timer = setTimeout(resolve, LOG_SETTLE_MS)));
+  await Promise.race([inFlight.settled(), settleTimer]);
+  clearTimeout(timer);
 }

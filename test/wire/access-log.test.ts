@@ -4,9 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { makeTempSite, startPorta, withPorta, type PortaServer, type TempSite } from '../helpers/porta-server.js';
-import { RawConnection, fetchOne, rawExchange, request } from '../helpers/raw-client.js';
+import { RawConnection, connectWithTimeout, fetchOne, rawExchange, request } from '../helpers/raw-client.js';
 
 const T = { timeout: 10_000 };
 const TIME = String.raw`\[\d{2}/(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\]`;
@@ -168,5 +169,54 @@ describe('access log', () => {
       const onDisk = await readFile(logFile, 'utf8');
       assert.equal(onDisk, porta.logLines.map((l) => `${l}\n`).join(''), 'every line is on disk after close');
     });
+  });
+});
+
+describe('access log: cut-short responses and shutdown', () => {
+  const BIG = Buffer.alloc(12 * 1024 * 1024, 0x61);
+
+  test('a download the client abandons is logged with the bytes that went out', { timeout: 20_000 }, async () => {
+    const site = await makeTempSite({ 'big.bin': BIG });
+    try {
+      await withPorta({ root: site.root }, async (porta) => {
+        const socket = await connectWithTimeout(porta.port, 3000);
+        let received = 0;
+        await new Promise<void>((resolve) => {
+          socket.on('data', (chunk: Buffer) => {
+            received += chunk.length;
+            if (received > 1024 * 1024) {
+              socket.destroy();
+              resolve();
+            }
+          });
+          socket.write(request('GET', '/big.bin'));
+        });
+        const [line] = await porta.waitForLog(1, 5000);
+        const bytes = Number(/ 200 (\d+)$/.exec(line!)?.[1]);
+        assert.ok(bytes > 0 && bytes < BIG.length, `logged ${bytes} bytes of ${BIG.length}: ${line}`);
+      });
+    } finally {
+      await site.cleanup();
+    }
+  });
+
+  test('a response cut off by a graceful stop still has its line in the log file', { timeout: 20_000 }, async () => {
+    const site = await makeTempSite({ 'big.bin': BIG });
+    const logFile = join(site.base, 'access.log');
+    try {
+      const porta = await startPorta({ root: site.root, accessLogFile: logFile });
+      const socket = await connectWithTimeout(porta.port, 3000);
+      socket.pause();
+      // The response has started (its first bytes are here); the client then reads no more.
+      const started = new Promise<void>((resolve) => socket.once('readable', () => resolve()));
+      socket.write(request('GET', '/big.bin'));
+      await started;
+      await porta.close();
+      socket.destroy();
+      const text = await readFile(logFile, 'utf8');
+      assert.match(text, /"GET \/big\.bin HTTP\/1\.1" 200 \d+\n$/);
+    } finally {
+      await site.cleanup();
+    }
   });
 });

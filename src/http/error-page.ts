@@ -24,10 +24,13 @@ export function renderStatusPage(status: number, message: string, extraHtml = ''
   return page;
 }
 
+/** The same look as the directory listing: readable, and nothing to fetch. */
+const PAGE_STYLE = 'body{font-family:system-ui,sans-serif;margin:2em;max-width:42em;line-height:1.4}address{color:#666;font-size:.9em}';
+
 function renderPage(status: number, message: string, extraHtml: string): Buffer {
   const title = `${status} ${reasonPhrase(status)}`;
   return Buffer.from(
-    `<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>${title}</title></head>\n` +
+    `<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>${title}</title><style>${PAGE_STYLE}</style></head>\n` +
       `<body>\n<h1>${title}</h1>\n<p>${escapeHtml(message)}</p>\n${extraHtml}<hr>\n<address>${SERVER_SOFTWARE}</address>\n</body>\n</html>\n`,
     'utf8',
   );

@@ -5,6 +5,13 @@
 let cachedSecond = -1;
 let cachedValue = '';
 
+/** The second (since the epoch) the Date field currently names. */
+export function currentDateSecond(now = Date.now()): number {
+  const second = Math.floor(now / 1000);
+  if (second !== cachedSecond) currentHttpDate(now);
+  return second;
+}
+
 export function currentHttpDate(now = Date.now()): string {
   const second = Math.floor(now / 1000);
   if (second !== cachedSecond) {

@@ -202,18 +202,16 @@ function interpretHead(
   rawHead: string,
 ): RequestHead {
   // RFC 9112 section 3.2: exactly one Host in HTTP/1.1, and a valid one.
-  const hostCount = fields.count('host');
-  if (hostCount > 1) throw bad('The request has more than one Host field.');
-  if (hostCount === 0 && version === 'HTTP/1.1') throw bad('An HTTP/1.1 request must have a Host field.');
-  const host = fields.get('host');
-  if (host !== undefined && !HOST.test(host)) throw bad('The Host field is not a valid host name.');
+  if (fields.hostCount > 1) throw bad('The request has more than one Host field.');
+  if (fields.hostCount === 0 && version === 'HTTP/1.1') throw bad('An HTTP/1.1 request must have a Host field.');
+  const host = fields.host;
+  if (host !== undefined && !isValidHost(host)) throw bad('The Host field is not a valid host name.');
   // http.md section 1: Authorization is singular.
-  if (fields.count('authorization') > 1) throw bad('The request has more than one Authorization field.');
+  if (fields.authorizationCount > 1) throw bad('The request has more than one Authorization field.');
 
   const { pathAndQuery, authority } = interpretTarget(method, target, host);
   const bodyFraming = interpretFraming(fields, version);
-  const connection = fields.tokens('connection');
-  const keepAlive = version === 'HTTP/1.1' ? !connection.includes('close') : connection.includes('keep-alive') && !connection.includes('close');
+  const keepAlive = persists(fields, version);
 
   let expectContinue = false;
   const expect = fields.get('expect');
@@ -225,6 +223,30 @@ function interpretHead(
     expectContinue = version === 'HTTP/1.1';
   }
   return { method, target, version, requestLine, fields, rawHead, pathAndQuery, authority, bodyFraming, keepAlive, expectContinue };
+}
+
+/** The last Host value found valid: a connection's requests, and most clients', repeat it. */
+let lastValidHost = '';
+
+function isValidHost(host: string): boolean {
+  if (host === lastValidHost) return true;
+  if (!HOST.test(host)) return false;
+  lastValidHost = host;
+  return true;
+}
+
+/**
+ * RFC 9112 section 9.3: HTTP/1.1 persists unless Connection says close; HTTP/1.0 only when
+ * it says keep-alive (and not close).
+ */
+function persists(fields: Fields, version: 'HTTP/1.1' | 'HTTP/1.0'): boolean {
+  const connection = fields.get('connection');
+  if (connection === undefined) return version === 'HTTP/1.1';
+  const lower = connection.toLowerCase();
+  if (lower === 'keep-alive') return true;
+  if (lower === 'close') return false;
+  const tokens = fields.tokens('connection');
+  return version === 'HTTP/1.1' ? !tokens.includes('close') : tokens.includes('keep-alive') && !tokens.includes('close');
 }
 
 /** The four request-target forms of RFC 9112 section 3.2. */
@@ -274,7 +296,7 @@ function interpretFraming(fields: Fields, version: 'HTTP/1.1' | 'HTTP/1.0'): Bod
   if (contentLength !== undefined) {
     // Section 6.3 point 5 lets a recipient accept repeated identical values; llhttp and
     // nginx refuse them, and so does porta (never more lenient than llhttp on framing).
-    if (fields.count('content-length') > 1 || contentLength.includes(',')) {
+    if (fields.contentLengthCount > 1 || contentLength.includes(',')) {
       throw bad('The request has more than one Content-Length value.');
     }
     if (!/^\d+$/.test(contentLength)) throw bad('The Content-Length field is not a valid number.');

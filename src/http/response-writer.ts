@@ -5,7 +5,7 @@
  * sets for framing or for the connection are dropped (formatHeaderBlock).
  */
 import type { Readable, Writable } from 'node:stream';
-import { currentHttpDate } from './date-cache.js';
+import { currentDateSecond, currentHttpDate } from './date-cache.js';
 import { formatHeaderBlock, releaseBody, type HttpResponse } from './response.js';
 import { reasonPhrase, statusForbidsBody } from './status.js';
 
@@ -77,6 +77,22 @@ export function formatResponseHead(response: HttpResponse, context: ResponseCont
 export function writeResponse(socket: Writable, response: HttpResponse, context: ResponseContext): WriteOutcome | Promise<WriteOutcome> {
   const { framing, length } = chooseFraming(response, context);
   const mustClose = framing === 'close' || !context.keepAlive || response.close === true;
+  const reuse = response.reuse;
+  if (reuse !== undefined && !mustClose && framing === 'length' && context.method === 'GET' && context.version === 'HTTP/1.1' && response.headers.length === 0) {
+    const body = response.body;
+    if (body.kind === 'bytes' && body.data.length <= COALESCE_LIMIT) {
+      // The same bytes as the last time this representation went out in this second: send
+      // that buffer again (no formatting, no allocation, no copy).
+      const second = currentDateSecond();
+      if (reuse.bytes === undefined || reuse.second !== second || reuse.server !== context.serverField) {
+        reuse.bytes = joinHeadAndBody(formatResponseHead(response, context, framing, length, false), body.data, undefined);
+        reuse.second = second;
+        reuse.server = context.serverField;
+      }
+      write(socket, reuse.bytes, context);
+      return { bodyBytes: body.data.length, mustClose };
+    }
+  }
   let head: string;
   try {
     head = formatResponseHead(response, context, framing, length, mustClose);

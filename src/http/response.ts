@@ -44,6 +44,25 @@ export interface HttpResponse {
   readonly close?: boolean;
   /** The authenticated user, for the access log. */
   readonly user?: string;
+  /**
+   * A slot where the writer may keep this response's bytes on the wire (head and body) and
+   * send the same buffer again while they stay the same: for a stored representation that
+   * is requested many times a second. Only set on responses whose bytes depend on nothing
+   * but the representation, the Date and the Server field.
+   */
+  readonly reuse?: ReusableWire;
+}
+
+/** The bytes of a whole response as last sent, and what they depended on. */
+export interface ReusableWire {
+  bytes: Buffer | undefined;
+  /** The Date second and Server value the bytes carry. */
+  second: number;
+  server: string;
+}
+
+export function newReusableWire(): ReusableWire {
+  return { bytes: undefined, second: -1, server: '' };
 }
 
 /**

@@ -6,7 +6,7 @@
  * response about the representation (200, 206, 304, 412, 416) is built from these, so a
  * negotiated variant and a plain file share one path.
  */
-import { formatHeaderBlock, type HeaderList } from '../http/response.js';
+import { formatHeaderBlock, newReusableWire, type HeaderList, type ReusableWire } from '../http/response.js';
 import type { Validators } from './preconditions.js';
 
 export interface Representation {
@@ -25,6 +25,8 @@ export interface Representation {
   readonly formattedFields: string;
   /** What a 304 carries (RFC 9110 section 15.4.5): validators and selection fields. */
   readonly notModifiedFields: HeaderList;
+  /** The whole 200 as last sent (see ReusableWire): repeated requests reuse its bytes. */
+  readonly wire: ReusableWire;
 }
 
 /** Where the bytes of a representation come from. */
@@ -52,6 +54,7 @@ export function buildRepresentation(
     fields,
     formattedFields: formatHeaderBlock(fields),
     notModifiedFields: selectionFields.length === 0 ? validatorFields : [...validatorFields, ...selectionFields],
+    wire: newReusableWire(),
   };
 }
 

@@ -6,10 +6,5 @@ import type { Fields } from '../http/fields.js';
  * then preconditions and ranges need no evaluation at all.
  */
 export function hasConditionalOrRange(fields: Fields): boolean {
-  const list = fields.list;
-  for (let i = 0; i < list.length; i++) {
-    const name = (list[i] as [string, string])[0];
-    if (name === 'range' || (name.charCodeAt(0) === 0x69 /* i */ && name.startsWith('if-'))) return true;
-  }
-  return false;
+  return fields.conditional;
 }

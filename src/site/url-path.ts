@@ -86,16 +86,31 @@ export function removeDotSegments(path: string): string[] {
 /** Anything but a plain path: percent signs, dot segments, empty segments, non-ASCII. */
 const NEEDS_NORMALISING = /%|\/\.|\/\/|[^\x21-\x7e]/;
 
-/** Splits and decodes the path-and-query of a request. */
+/** Paths already parsed: clients ask for the same few again and again. Frozen, shared. */
+const parsedPaths = new Map<string, RequestPath>();
+const PARSED_PATHS_LIMIT = 2000;
+
+/** Splits and decodes the path-and-query of a request (the result is frozen and may be shared). */
 export function parseRequestPath(pathAndQuery: string): RequestPath {
+  let parsed = parsedPaths.get(pathAndQuery);
+  if (parsed === undefined) {
+    parsed = Object.freeze(parsePathAndQuery(pathAndQuery));
+    // Clearing when full is cruder than LRU but costs nothing per hit.
+    if (parsedPaths.size >= PARSED_PATHS_LIMIT) parsedPaths.clear();
+    parsedPaths.set(pathAndQuery, parsed);
+  }
+  return parsed;
+}
+
+function parsePathAndQuery(pathAndQuery: string): RequestPath {
   const q = pathAndQuery.indexOf('?');
   const rawPath = q === -1 ? pathAndQuery : pathAndQuery.slice(0, q);
   const query = q === -1 ? undefined : pathAndQuery.slice(q + 1);
   // The common case, a plain ASCII path with nothing to decode or remove, skips the work.
-  if (!NEEDS_NORMALISING.test(rawPath)) return { path: rawPath, rawPath, query, segments: rawPath.slice(1).split('/') };
+  if (!NEEDS_NORMALISING.test(rawPath)) return { path: rawPath, rawPath, query, segments: Object.freeze(rawPath.slice(1).split('/')) };
   const decoded = percentDecodePath(rawPath);
   const segments = removeDotSegments(decoded);
-  return { path: `/${segments.join('/')}`, rawPath, query, segments };
+  return { path: `/${segments.join('/')}`, rawPath, query, segments: Object.freeze(segments) };
 }
 
 /** Percent-encodes a decoded path for a Location field or a link (RFC 3986 pchar + '/'). */

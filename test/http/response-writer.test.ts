@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { PassThrough, Readable, Writable } from 'node:stream';
-import type { HttpResponse } from '../../src/http/response.js';
+import { newReusableWire, type HttpResponse, type ReusableWire } from '../../src/http/response.js';
+import { currentDateSecond } from '../../src/http/date-cache.js';
 import { writeResponse, type ResponseContext, type WriteOutcome } from '../../src/http/response-writer.js';
 import { splitResponses } from '../helpers/raw-client.js';
 
@@ -181,4 +182,64 @@ describe('writeResponse: streamed bodies', () => {
     const outcome = await pending;
     assert.equal(outcome.bodyBytes, 8192);
   });
+});
+
+describe('writeResponse: a stored response sent again', () => {
+  const reusable = (wire: ReusableWire, more: Partial<HttpResponse> = {}): HttpResponse => ({
+    status: 200,
+    headers: [],
+    headerBlock: 'Content-Type: text/plain\r\n',
+    body: { kind: 'bytes', data: Buffer.from('hello') },
+    reuse: wire,
+    ...more,
+  });
+
+  /** Writes the response twice within one Date second (retrying across a second boundary). */
+  async function twice(wire: ReusableWire, response: () => HttpResponse, ctx: ResponseContext = context()): Promise<[Sink, Sink]> {
+    for (;;) {
+      const before = currentDateSecond();
+      const first = (await write(response(), ctx)).sink;
+      const stored = wire.bytes;
+      const second = (await write(response(), ctx)).sink;
+      if (currentDateSecond() !== before) continue;
+      assert.equal(wire.bytes, stored, 'the second write reused the stored buffer');
+      return [first, second];
+    }
+  }
+
+  test('a keep-alive HTTP/1.1 GET reuses the very same buffer, and its bytes are a whole response', async () => {
+    const wire = newReusableWire();
+    const [first, second] = await twice(wire, () => reusable(wire));
+    assert.equal(first.chunks.length, 1);
+    assert.equal(second.chunks.length, 1);
+    assert.deepEqual(first.bytes, second.bytes);
+    assert.ok(wire.bytes !== undefined);
+    const { responses, rest } = splitResponses(second.bytes);
+    assert.equal(responses.length, 1);
+    assert.equal(rest.length, 0);
+    assert.equal(responses[0]!.status, 200);
+    assert.equal(responses[0]!.get('content-length'), '5');
+    assert.equal(responses[0]!.get('content-type'), 'text/plain');
+    assert.equal(responses[0]!.text, 'hello');
+  });
+
+  test('the stored bytes are rebuilt when the Server field differs', async () => {
+    const wire = newReusableWire();
+    await write(reusable(wire));
+    const { sink } = await write(reusable(wire), context({ serverField: 'other/1' }));
+    assert.match(sink.bytes.toString('latin1'), /\r\nServer: other\/1\r\n/);
+  });
+
+  for (const [label, ctx, more] of [
+    ['HEAD', context({ method: 'HEAD' }), {}],
+    ['HTTP/1.0', context({ version: 'HTTP/1.0' }), {}],
+    ['a closing connection', context({ keepAlive: false }), {}],
+    ['extra header fields', context(), { headers: [['Vary', 'Accept']] }],
+  ] as Array<[string, ResponseContext, Partial<HttpResponse>]>) {
+    test(`not reused for ${label}`, async () => {
+      const wire = newReusableWire();
+      await write(reusable(wire, more), ctx);
+      assert.equal(wire.bytes, undefined);
+    });
+  }
 });

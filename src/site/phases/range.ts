@@ -61,7 +61,11 @@ function answerWithBytes(ctx: RequestContext, selected: Representation): HttpRes
   const size = sourceSize(ctx.source as ByteSource);
   // The common case: the whole representation, with its fields formatted once.
   if (!hasConditionalOrRange(request.fields)) {
-    return { status: 200, headers: NO_FIELDS, headerBlock: selected.formattedFields, body: bodySlice(ctx.takeSource() as ByteSource, 0, size - 1) };
+    const source = ctx.takeSource() as ByteSource;
+    const body = bodySlice(source, 0, size - 1);
+    // Bytes held in memory go out the same way every time: the writer may reuse them.
+    if (source.kind === 'buffer') return { status: 200, headers: NO_FIELDS, headerBlock: selected.formattedFields, body, reuse: selected.wire };
+    return { status: 200, headers: NO_FIELDS, headerBlock: selected.formattedFields, body };
   }
   const rangeField = request.fields.get('range');
   // Section 14.2: Range is only defined for GET (HEAD answers as GET would).

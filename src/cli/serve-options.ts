@@ -13,7 +13,7 @@ export const SERVE_FLAGS: Readonly<Record<string, FlagSpec>> = {
   host: { kind: 'string', value: 'ADDR' },
   port: { kind: 'string', short: 'p', value: 'PORT' },
   config: { kind: 'string', short: 'c', value: 'FILE' },
-  redirects: { kind: 'string', value: 'FILE' },
+  redirects: { kind: 'string', value: 'FILE', path: {} },
   index: { kind: 'list', value: 'NAME' },
   'keep-alive-timeout': { kind: 'string', value: 'SEC' },
   'header-timeout': { kind: 'string', value: 'SEC' },
@@ -26,7 +26,7 @@ export const SERVE_FLAGS: Readonly<Record<string, FlagSpec>> = {
   'cgi-ext': { kind: 'string', value: 'SUFFIX' },
   'cgi-timeout': { kind: 'string', value: 'SEC' },
   trace: { kind: 'boolean' },
-  'access-log': { kind: 'string', value: 'FILE' },
+  'access-log': { kind: 'string', value: 'FILE', path: { literals: ['-', 'off'] } },
   'log-format': { kind: 'string', value: 'common|combined' },
   'expose-access-log': { kind: 'boolean' },
   workers: { kind: 'string', value: 'N|auto' },
@@ -39,7 +39,7 @@ export const SERVE_FLAGS: Readonly<Record<string, FlagSpec>> = {
 /** How the primary of `--workers N` hands its Digest secret to the workers it forks. */
 export const WORKER_SECRET_ENV = 'PORTA_WORKER_SECRET';
 
-const CONFIG_ONLY_KEYS: Readonly<Record<string, FlagSpec>> = { root: { kind: 'string', value: 'DIR' } };
+const CONFIG_ONLY_KEYS: Readonly<Record<string, FlagSpec>> = { root: { kind: 'string', value: 'DIR', path: {} } };
 
 export interface ServeOptions {
   readonly root: string;

@@ -3,7 +3,7 @@
  * -> HTTP listener, prints the banner, and shuts down gracefully on SIGINT/SIGTERM.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { DEFAULT_LIMITS } from '../../http/limits.js';
 import { formatAccessLine } from '../../log/format.js';
@@ -19,7 +19,7 @@ import { createSiteHandler } from '../../site/site.js';
 import { PORTA_VERSION, SERVER_SOFTWARE } from '../../version.js';
 import { toAccessRecord } from '../access-logging.js';
 import type { Command } from '../command.js';
-import { RuntimeFailure, UsageError } from '../errors.js';
+import { describeFileError, RuntimeFailure, UsageError } from '../errors.js';
 import { parseServeOptions, WORKER_SECRET_ENV, type ServeOptions } from '../serve-options.js';
 import { waitForStopSignal } from '../signals.js';
 
@@ -63,7 +63,7 @@ function loadRedirects(file: string | undefined): RedirectRule[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new UsageError(`--redirects: cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    throw new UsageError(`--redirects: cannot read ${file}: ${describeFileError(error)}`);
   }
   try {
     return parseRedirectRules(text, file);
@@ -77,6 +77,15 @@ async function openLog(target: string): Promise<AccessLogSink> {
     return await openAccessLog(target);
   } catch (error) {
     throw new UsageError(`--access-log: ${(error as Error).message}`);
+  }
+}
+
+/** Starting is allowed (permissions may be fixed while porta runs), but not silently. */
+function warnIfRootUnreadable(root: string): void {
+  try {
+    accessSync(root, constants.R_OK | constants.X_OK);
+  } catch {
+    process.stderr.write(`porta: warning: ROOT ${root} cannot be read by this user; every request will be answered 403 until that changes\n`);
   }
 }
 
@@ -198,6 +207,7 @@ async function run(args: string[]): Promise<number> {
   const options = parseServeOptions(args, process.env);
   const count = options.workers === 'auto' ? availableParallelism() : options.workers;
   if (isWorkerProcess()) return runServer(options, 'worker');
+  warnIfRootUnreadable(options.root);
   if (count > 1) return runPrimary(options, count);
   return runServer(options, 'single');
 }

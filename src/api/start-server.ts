@@ -45,6 +45,8 @@ export interface ServerOptions {
   readonly defaultCharset?: string | null;
   /** Name of the per-directory auth control file (default `WeMustProtectThisHouse!`). */
   readonly authFile?: string;
+  /** Compress text, JavaScript, JSON... for clients that accept gzip or brotli (default true). */
+  readonly compress?: boolean;
   /** Limits and time-outs in bytes and milliseconds (defaults as `porta serve`). */
   readonly limits?: Partial<HttpLimits>;
   /** Causes of 500 answers and other internal errors (default: written to standard error). */
@@ -86,6 +88,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     dotfiles: options.dotfiles ?? 'deny',
     traceEnabled: options.trace ?? true,
     cgiEnabled: false,
+    compression: options.compress === false ? [] : ['br', 'gzip'],
     extensionMaps: { ...DEFAULT_EXTENSION_MAPS, defaultCharset: options.defaultCharset === null ? undefined : (options.defaultCharset ?? 'utf-8') },
     accessLogSnapshot: undefined,
     reportError,

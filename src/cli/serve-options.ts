@@ -6,6 +6,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { readConfigFile, flagToKey } from './config-file.js';
+import type { ContentCoding } from '../site/compression/accept-encoding.js';
 import { UsageError } from './errors.js';
 import { parseFlags, parseInteger, parsePort, parseSeconds, type FlagSpec, type FlagValues } from './flags.js';
 
@@ -33,11 +34,15 @@ export const SERVE_FLAGS: Readonly<Record<string, FlagSpec>> = {
   'max-connections': { kind: 'string', value: 'N|auto' },
   dotfiles: { kind: 'string', value: 'deny|allow' },
   'default-charset': { kind: 'string', value: 'NAME|off' },
+  compress: { kind: 'string', value: 'on|off|gzip|br' },
   quiet: { kind: 'boolean', short: 'q' },
 };
 
 /** How the primary of `--workers N` hands its Digest secret to the workers it forks. */
 export const WORKER_SECRET_ENV = 'PORTA_WORKER_SECRET';
+
+/** `--compress` values: brotli is preferred where the client takes both (smaller, as fast to decode). */
+const COMPRESSION_CHOICES: Readonly<Record<string, readonly ContentCoding[]>> = { on: ['br', 'gzip'], off: [], gzip: ['gzip'], br: ['br'] };
 
 const CONFIG_ONLY_KEYS: Readonly<Record<string, FlagSpec>> = { root: { kind: 'string', value: 'DIR', path: {} } };
 
@@ -67,6 +72,8 @@ export interface ServeOptions {
   readonly dotfiles: 'deny' | 'allow';
   /** Charset added to text, JavaScript and JSON types; undefined for `off`. */
   readonly defaultCharset: string | undefined;
+  /** Content codings offered, in order of preference (empty: --compress off). */
+  readonly compression: readonly ContentCoding[];
   readonly quiet: boolean;
 }
 
@@ -132,6 +139,9 @@ export function parseServeOptions(args: readonly string[], env: NodeJS.ProcessEn
   if (charset.value !== 'off' && !/^[A-Za-z0-9!#$%&'+^_`{}~-]+$/.test(charset.value)) {
     throw new UsageError(`${charset.source} must be a charset name (like utf-8) or 'off', got '${charset.value}'`);
   }
+  const compress = text('compress', 'on');
+  const compression = COMPRESSION_CHOICES[compress.value];
+  if (compression === undefined) throw new UsageError(`${compress.source} must be on, off, gzip or br, got '${compress.value}'`);
   const host = text('host', '0.0.0.0').value;
   if (host === '') throw new UsageError('--host must not be empty');
 
@@ -159,6 +169,7 @@ export function parseServeOptions(args: readonly string[], env: NodeJS.ProcessEn
     maxConnections,
     dotfiles: dotfiles.value,
     defaultCharset: charset.value === 'off' ? undefined : charset.value.toLowerCase(),
+    compression,
     quiet: bool('quiet', false),
   };
 }

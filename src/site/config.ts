@@ -1,3 +1,4 @@
+import type { ContentCoding } from './compression/accept-encoding.js';
 import type { DotfilePolicy } from './hidden-names.js';
 import type { ExtensionMaps } from './media-type.js';
 import type { RedirectRule } from './redirects.js';
@@ -15,6 +16,8 @@ export interface SiteConfig {
   readonly dotfiles: DotfilePolicy;
   readonly traceEnabled: boolean;
   readonly cgiEnabled: boolean;
+  /** Content codings offered for compressible files, in order of preference; empty: off. */
+  readonly compression: readonly ContentCoding[];
   readonly extensionMaps: ExtensionMaps;
   /** When set, GET /.well-known/access.log serves what this returns. */
   readonly accessLogSnapshot: (() => Promise<Buffer>) | undefined;

@@ -3,7 +3,7 @@
  * the document root is decided by these, in this order, each answering or handing on.
  *
  *   method -> target -> virtual -> redirect -> resolve -> auth -> permission
- *     -> trace-options -> negotiate -> open -> preconditions -> content -> range
+ *     -> trace-options -> negotiate -> open -> encode -> preconditions -> content -> range
  *
  * Authentication comes before everything that says something about the resource (405,
  * TRACE/OPTIONS, 304/412, 416, content), so a protected resource reveals nothing to a
@@ -13,6 +13,7 @@
 import type { Phase } from './pipeline.js';
 import { authPhase } from './phases/auth.js';
 import { contentPhase } from './phases/content.js';
+import { encodePhase } from './phases/encode.js';
 import { methodPhase } from './phases/method.js';
 import { negotiatePhase } from './phases/negotiate.js';
 import { openPhase } from './phases/open.js';
@@ -36,6 +37,7 @@ export const SITE_PHASES: readonly Phase[] = [
   traceOptionsPhase,
   negotiatePhase,
   openPhase,
+  encodePhase,
   preconditionsPhase,
   contentPhase,
   rangePhase,

@@ -30,6 +30,8 @@ export interface StartPortaOptions {
   /** Default 'deny', as the CLI. */
   readonly dotfiles?: 'deny' | 'allow';
   readonly cgi?: boolean;
+  /** Content codings offered (default as the CLI: br, gzip). */
+  readonly compression?: readonly ('br' | 'gzip')[];
   readonly logFormat?: LogFormat;
   /** Serve the log at /.well-known/access.log. */
   readonly exposeAccessLog?: boolean;
@@ -84,6 +86,7 @@ export async function startPorta(options: StartPortaOptions): Promise<PortaServe
     dotfiles: options.dotfiles ?? 'deny',
     traceEnabled: options.trace ?? true,
     cgiEnabled: options.cgi ?? true,
+    compression: options.compression ?? ['br', 'gzip'],
     extensionMaps: DEFAULT_EXTENSION_MAPS,
     accessLogSnapshot: options.exposeAccessLog === true ? () => sink.snapshot() : undefined,
     reportError: (error) => internalErrors.push(error),

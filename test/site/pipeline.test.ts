@@ -57,6 +57,7 @@ describe('site pipeline', () => {
       dotfiles: 'deny',
       traceEnabled: true,
       cgiEnabled: true,
+    compression: [],
       extensionMaps: DEFAULT_EXTENSION_MAPS,
       accessLogSnapshot: undefined,
       reportError: () => undefined,
@@ -68,7 +69,7 @@ describe('site pipeline', () => {
   test('the phases run in the documented order', () => {
     assert.deepEqual(
       SITE_PHASES.map((phase) => phase.name),
-      ['method', 'target', 'virtual', 'redirect', 'resolve', 'auth', 'permission', 'trace-options', 'negotiate', 'open', 'preconditions', 'content', 'range'],
+      ['method', 'target', 'virtual', 'redirect', 'resolve', 'auth', 'permission', 'trace-options', 'negotiate', 'open', 'encode', 'preconditions', 'content', 'range'],
     );
   });
 

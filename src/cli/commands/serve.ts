@@ -51,6 +51,8 @@ Options:
   --dotfiles deny|allow      names starting with '.' are 404 and unlisted (default deny;
                              /.well-known/ is always served)
   --default-charset NAME|off charset of text, JavaScript and JSON files (default utf-8)
+  --compress on|off|gzip|br  compress text, JavaScript, JSON... for clients that accept it, and
+                             serve precompressed app.js.br / app.js.gz beside app.js (default on)
   --workers N|auto           worker processes sharing the port (default 1)
   --max-connections N|auto   open connections per process beyond which new ones are closed
                              (default auto: the open-files limit less a reserve)
@@ -119,6 +121,7 @@ async function runServer(options: ServeOptions, role: Role): Promise<number> {
     dotfiles: options.dotfiles,
     traceEnabled: options.trace,
     cgiEnabled: options.cgi,
+    compression: options.compression,
     extensionMaps: { ...DEFAULT_EXTENSION_MAPS, defaultCharset: options.defaultCharset },
     accessLogSnapshot: options.exposeAccessLog ? () => sink.snapshot() : undefined,
     reportError: reportInternalError,

@@ -64,6 +64,9 @@ function convertValue(value: unknown, spec: FlagSpec, key: string, file: string)
       if (typeof value === 'string') return value;
       if (typeof value === 'number' && Number.isFinite(value)) return String(value);
       throw wrong('a string or number');
+    case 'json':
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw wrong('a JSON object');
+      return JSON.stringify(value);
     case 'list':
       if (typeof value === 'string') return [value];
       if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value as string[];

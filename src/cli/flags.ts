@@ -6,7 +6,8 @@
 import { resolvePort, type TransportProtocol } from '../net/port.js';
 import { UsageError } from './errors.js';
 
-export type FlagKind = 'string' | 'boolean' | 'list';
+/** 'json': a config-file-only key whose value is a JSON object, handed on as its JSON text. */
+export type FlagKind = 'string' | 'boolean' | 'list' | 'json';
 
 export interface FlagSpec {
   readonly kind: FlagKind;

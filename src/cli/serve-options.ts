@@ -7,6 +7,8 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { readConfigFile, flagToKey } from './config-file.js';
 import type { ContentCoding } from '../site/compression/accept-encoding.js';
+import type { PathFields } from '../site/response-fields.js';
+import { parseAddedFields, parseSpa } from './added-fields-options.js';
 import { UsageError } from './errors.js';
 import { parseFlags, parseInteger, parsePort, parseSeconds, type FlagSpec, type FlagValues } from './flags.js';
 
@@ -35,6 +37,12 @@ export const SERVE_FLAGS: Readonly<Record<string, FlagSpec>> = {
   dotfiles: { kind: 'string', value: 'deny|allow' },
   'default-charset': { kind: 'string', value: 'NAME|off' },
   compress: { kind: 'string', value: 'on|off|gzip|br' },
+  cors: { kind: 'boolean' },
+  spa: { kind: 'string', value: 'FILE' },
+  'clean-urls': { kind: 'boolean' },
+  header: { kind: 'list', value: "'Name: value'" },
+  'cache-control': { kind: 'string', value: 'VALUE' },
+  'max-age': { kind: 'string', value: 'SEC' },
   quiet: { kind: 'boolean', short: 'q' },
 };
 
@@ -44,7 +52,11 @@ export const WORKER_SECRET_ENV = 'PORTA_WORKER_SECRET';
 /** `--compress` values: brotli is preferred where the client takes both (smaller, as fast to decode). */
 const COMPRESSION_CHOICES: Readonly<Record<string, readonly ContentCoding[]>> = { on: ['br', 'gzip'], off: [], gzip: ['gzip'], br: ['br'] };
 
-const CONFIG_ONLY_KEYS: Readonly<Record<string, FlagSpec>> = { root: { kind: 'string', value: 'DIR', path: {} } };
+const CONFIG_ONLY_KEYS: Readonly<Record<string, FlagSpec>> = {
+  root: { kind: 'string', value: 'DIR', path: {} },
+  // { "/assets/": { "Cache-Control": "max-age=31536000, immutable" } }
+  headers: { kind: 'json' },
+};
 
 export interface ServeOptions {
   readonly root: string;
@@ -74,6 +86,12 @@ export interface ServeOptions {
   readonly defaultCharset: string | undefined;
   /** Content codings offered, in order of preference (empty: --compress off). */
   readonly compression: readonly ContentCoding[];
+  readonly cors: boolean;
+  /** Root-relative path of the single-page application's file (`/index.html`), if any. */
+  readonly spa: string | undefined;
+  readonly cleanUrls: boolean;
+  /** Fields added to successful answers, per path prefix. */
+  readonly addedFields: readonly PathFields[];
   readonly quiet: boolean;
 }
 
@@ -170,6 +188,10 @@ export function parseServeOptions(args: readonly string[], env: NodeJS.ProcessEn
     dotfiles: dotfiles.value,
     defaultCharset: charset.value === 'off' ? undefined : charset.value.toLowerCase(),
     compression,
+    cors: bool('cors', false),
+    spa: parseSpa(pick<string>('spa')),
+    cleanUrls: bool('clean-urls', false),
+    addedFields: parseAddedFields(pick<string[]>('header'), pick<string>('cache-control'), pick<string>('max-age'), fileValues.headers as string | undefined),
     quiet: bool('quiet', false),
   };
 }

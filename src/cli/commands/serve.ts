@@ -51,6 +51,15 @@ Options:
   --dotfiles deny|allow      names starting with '.' are 404 and unlisted (default deny;
                              /.well-known/ is always served)
   --default-charset NAME|off charset of text, JavaScript and JSON files (default utf-8)
+  --cors                     let scripts on any origin read answers (Access-Control-Allow-Origin: *),
+                             and answer CORS preflights
+  --spa FILE                 single-page app: paths that match nothing and have no dot are
+                             answered with FILE (e.g. index.html)
+  --clean-urls               /about is about.html when /about does not exist
+  --header 'Name: value'     add a field to successful answers (repeatable; per path prefix
+                             with the config key "headers")
+  --cache-control VALUE      Cache-Control on successful answers, e.g. 'no-cache'
+  --max-age SEC              the same as --cache-control max-age=SEC
   --compress on|off|gzip|br  compress text, JavaScript, JSON... for clients that accept it, and
                              serve precompressed app.js.br / app.js.gz beside app.js (default on)
   --workers N|auto           worker processes sharing the port (default 1)
@@ -122,6 +131,9 @@ async function runServer(options: ServeOptions, role: Role): Promise<number> {
     traceEnabled: options.trace,
     cgiEnabled: options.cgi,
     compression: options.compression,
+    cors: options.cors,
+    fallback: { cleanUrls: options.cleanUrls, spa: options.spa },
+    addedFields: options.addedFields,
     extensionMaps: { ...DEFAULT_EXTENSION_MAPS, defaultCharset: options.defaultCharset },
     accessLogSnapshot: options.exposeAccessLog ? () => sink.snapshot() : undefined,
     reportError: reportInternalError,

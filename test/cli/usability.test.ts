@@ -40,6 +40,24 @@ describe('porta: version, typos and files', () => {
     });
   }
 
+  for (const command of ['serve', 'echo', 'hello', 'nc', 'get']) {
+    test(`porta ${command} --help: descriptions in one column, and examples`, T, async () => {
+      const result = await runPorta([command, '--help']);
+      assert.equal(result.code, 0);
+      const help = result.stdout.toString();
+      assert.match(help, /^Usage: porta /);
+      assert.match(help, /\nExamples?:\n {2}porta /);
+      const options = help.slice(help.indexOf('Options:\n') + 9, help.indexOf('\n\n', help.indexOf('Options:\n')));
+      const columns = new Set<number>();
+      for (const line of options.split('\n')) {
+        const option = /^ {2}(-\S.*?\S) {2,}\S/.exec(line);
+        if (option) columns.add(option[0].length - 1);
+        else assert.match(line, /^ {4,}\S|^ {2}-\S+.*\S$/, `an option or continuation line: ${JSON.stringify(line)}`);
+      }
+      assert.equal(columns.size, 1, `descriptions start in ${columns.size} different columns`);
+    });
+  }
+
   test('a mistyped command gets a suggestion; an unrelated one the list of commands', T, async () => {
     const near = await runPorta(['serv']);
     assert.equal(near.code, 2);

@@ -6,11 +6,13 @@
 import { PORTA_VERSION } from '../version.js';
 import type { Command } from './command.js';
 import { RuntimeFailure, UsageError } from './errors.js';
-import { captureStopSignals } from '../net/stop-signals.js';
+import { captureReloadSignal, captureStopSignals } from '../net/stop-signals.js';
 
 /** Commands that stop gracefully on SIGINT/SIGTERM: their stop signals are held from the first moment. */
 const SERVICES = new Set(['serve', 'echo', 'hello']);
 if (SERVICES.has(process.argv[2] ?? '')) captureStopSignals();
+// `serve` reloads on SIGHUP; one that comes while it starts must not kill it.
+if (process.argv[2] === 'serve') captureReloadSignal();
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./commands/serve.js')).serveCommand,

@@ -23,12 +23,66 @@ export interface WorkerPoolOptions {
 }
 
 export interface WorkerPool {
+  /**
+   * Asks each worker in turn to reload (SIGHUP, cli.md), waiting for one to finish before the
+   * next, so most keep serving while one reloads; resolves with the workers' failures.
+   */
+  reload(): Promise<string[]>;
   /** Asks every worker to finish gracefully; resolves when all have exited. */
   shutdown(graceMs: number): Promise<void>;
 }
 
 /** Message the primary sends a worker to begin its graceful shutdown. */
 export const SHUTDOWN_MESSAGE = 'porta:shutdown';
+
+/** Message the primary sends a worker to reload; the worker answers with a ReloadedMessage. */
+export const RELOAD_MESSAGE = 'porta:reload';
+/** A worker that has not reloaded in this long is reported and skipped. */
+const RELOAD_TIMEOUT_MS = 10_000;
+
+interface ReloadedMessage {
+  readonly porta: 'reloaded';
+  /** Why the reload was refused; undefined when it worked. */
+  readonly error: string | undefined;
+}
+
+function isReloadedMessage(message: unknown): message is ReloadedMessage {
+  return typeof message === 'object' && message !== null && (message as ReloadedMessage).porta === 'reloaded';
+}
+
+/**
+ * In a worker: runs `reload` for each reload request of the primary and answers with its
+ * outcome (the error message, or undefined). SIGHUP itself goes to the primary, which
+ * orders the workers; one that reaches a worker too (a terminal hang-up reaches the whole
+ * process group) is ignored rather than killing it.
+ */
+export function onReloadRequest(reload: () => Promise<string | undefined>): void {
+  process.on('SIGHUP', () => undefined);
+  process.on('message', (message: unknown) => {
+    if (message !== RELOAD_MESSAGE) return;
+    void reload().then((error) => process.send?.({ porta: 'reloaded', error } satisfies ReloadedMessage));
+  });
+}
+
+/** Asks one worker to reload; resolves with its failure, if any. */
+function reloadWorker(worker: Worker): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const done = (outcome: string | undefined): void => {
+      clearTimeout(timer);
+      worker.off('message', onMessage);
+      worker.off('exit', onExit);
+      resolve(outcome);
+    };
+    const onMessage = (message: unknown): void => {
+      if (isReloadedMessage(message)) done(message.error === undefined ? undefined : `worker ${worker.process.pid}: ${message.error}`);
+    };
+    const onExit = (): void => done(undefined);
+    const timer = setTimeout(() => done(`worker ${worker.process.pid} did not reload within ${RELOAD_TIMEOUT_MS / 1000} s`), RELOAD_TIMEOUT_MS);
+    worker.on('message', onMessage);
+    worker.once('exit', onExit);
+    worker.send(RELOAD_MESSAGE, undefined, (error) => error && done(undefined));
+  });
+}
 
 /** A worker dying this soon after its start is crash-looping: replace it after a pause. */
 const CRASH_LOOP_MS = 1000;
@@ -115,6 +169,16 @@ export function startWorkerPool(options: WorkerPoolOptions): WorkerPool {
   for (let i = 0; i < options.count; i++) fork();
 
   return {
+    async reload(): Promise<string[]> {
+      const failures: string[] = [];
+      // A worker still starting reads the new configuration itself.
+      for (const worker of Object.values(cluster.workers ?? {})) {
+        if (worker === undefined || stopping || !listening.has(worker) || !worker.isConnected()) continue;
+        const failure = await reloadWorker(worker);
+        if (failure !== undefined) failures.push(failure);
+      }
+      return failures;
+    },
     shutdown(graceMs: number): Promise<void> {
       stopping = true;
       const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);

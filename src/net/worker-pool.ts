@@ -50,6 +50,9 @@ function isReloadedMessage(message: unknown): message is ReloadedMessage {
   return typeof message === 'object' && message !== null && (message as ReloadedMessage).porta === 'reloaded';
 }
 
+/** A worker is serving and listens for reload requests. */
+const READY_MESSAGE = 'porta:ready';
+
 /**
  * In a worker: runs `reload` for each reload request of the primary and answers with its
  * outcome (the error message, or undefined). SIGHUP itself goes to the primary, which
@@ -62,6 +65,7 @@ export function onReloadRequest(reload: () => Promise<string | undefined>): void
     if (message !== RELOAD_MESSAGE) return;
     void reload().then((error) => process.send?.({ porta: 'reloaded', error } satisfies ReloadedMessage));
   });
+  process.send?.(READY_MESSAGE);
 }
 
 /** Asks one worker to reload; resolves with its failure, if any. */
@@ -138,10 +142,16 @@ export function startWorkerPool(options: WorkerPoolOptions): WorkerPool {
   let announced = false;
   const startedAt = new Map<Worker, number>();
   const listening = new Set<Worker>();
+  /** Resolves when the worker can take reload requests (or has gone). */
+  const ready = new Map<Worker, Promise<void>>();
 
   const fork = (): void => {
     const worker = cluster.fork(options.env);
     startedAt.set(worker, Date.now());
+    ready.set(worker, new Promise((resolve) => {
+      worker.on('message', (message: unknown) => message === READY_MESSAGE && resolve());
+      worker.once('exit', () => resolve());
+    }));
     // A worker that has gone away can make a send fail with EPIPE; its exit is handled below.
     worker.on('error', () => undefined);
     worker.on('message', (message: unknown) => {
@@ -159,6 +169,7 @@ export function startWorkerPool(options: WorkerPoolOptions): WorkerPool {
   cluster.on('exit', (worker, code, signal) => {
     const started = startedAt.get(worker) ?? 0;
     startedAt.delete(worker);
+    ready.delete(worker);
     // A clean exit is a worker that was told to stop (or stopped itself on purpose).
     if (stopping || (code === 0 && signal === null)) return;
     options.report(`worker ${worker.process.pid} exited (${signal ?? `code ${code}`}); starting a replacement`);
@@ -171,9 +182,19 @@ export function startWorkerPool(options: WorkerPoolOptions): WorkerPool {
   return {
     async reload(): Promise<string[]> {
       const failures: string[] = [];
-      // A worker still starting reads the new configuration itself.
+      // Workers forked from now on read the new configuration themselves; one still starting
+      // may have read the old one, so it is waited for (within the reload's time limit).
       for (const worker of Object.values(cluster.workers ?? {})) {
-        if (worker === undefined || stopping || !listening.has(worker) || !worker.isConnected()) continue;
+        if (worker === undefined) continue;
+        const timedOut = await Promise.race([
+          ready.get(worker)?.then(() => false) ?? Promise.resolve(false),
+          new Promise<boolean>((resolve) => setTimeout(() => resolve(true), RELOAD_TIMEOUT_MS).unref()),
+        ]);
+        if (stopping || worker.isDead() || !worker.isConnected()) continue;
+        if (timedOut) {
+          failures.push(`worker ${worker.process.pid} did not start within ${RELOAD_TIMEOUT_MS / 1000} s`);
+          continue;
+        }
         const failure = await reloadWorker(worker);
         if (failure !== undefined) failures.push(failure);
       }

@@ -14,12 +14,20 @@ export interface TlsClientOptions {
   /** ALPN protocols to offer; default ['http/1.1']. */
   readonly alpn?: readonly string[];
   readonly timeoutMs?: number;
+  /** Accept any certificate (one made at the server's start); check its fingerprint instead. */
+  readonly trustAny?: boolean;
 }
 
 /** Resolves with the TLS socket once the handshake is done and the certificate checked. */
 export function connectTls(port: number, options: TlsClientOptions): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port, ca: options.ca, servername: options.servername ?? 'localhost', ALPNProtocols: [...(options.alpn ?? ['http/1.1'])] });
+    const socket = connect({
+      host: '127.0.0.1',
+      port,
+      ...(options.trustAny === true ? { rejectUnauthorized: false } : { ca: options.ca }),
+      servername: options.servername ?? 'localhost',
+      ALPNProtocols: [...(options.alpn ?? ['http/1.1'])],
+    });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error(`TLS handshake with port ${port} did not finish within ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`));

@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import { certificateFingerprint, makeSelfSignedCertificate } from '../../src/net/self-signed-certificate.js';
 import { makeTempSite, type TempSite } from '../helpers/porta-server.js';
-import { fetchOne, request } from '../helpers/raw-client.js';
+import { RawConnection, fetchOne, request } from '../helpers/raw-client.js';
 import { runPorta, startPorta as spawnPorta, type RunningPorta } from '../helpers/spawn-porta.js';
 import { connectTls, tlsFetchOne } from '../helpers/tls-client.js';
 
@@ -50,6 +50,18 @@ describe('porta serve --tls-cert/--tls-key', () => {
     }
   });
 
+  test('SIGTERM with a client stuck in the TLS handshake stops at once, exit 0', T, async () => {
+    const running = spawnPorta(['serve', site.root, '--host', '127.0.0.1', '--port', '0', '--tls-cert', certFile, '--tls-key', keyFile, '--access-log', 'off']);
+    const port = await bannerPort(running);
+    const stalled = await RawConnection.open(port);
+    const started = Date.now();
+    const result = await running.stop();
+    stalled.destroy();
+    assert.equal(result.code, 0);
+    // Far less than the 10 s handshake deadline and the 5 s grace for requests in flight.
+    assert.ok(Date.now() - started < 4000, `took ${Date.now() - started} ms`);
+  });
+
   const bad: ReadonlyArray<readonly [string, () => string[], RegExp]> = [
     ['a missing certificate file', () => ['--tls-cert', site.path('../none.pem'), '--tls-key', keyFile], /^porta: --tls-cert: cannot read .*none\.pem: no such file\n$/],
     ['a file that is not a certificate', () => ['--tls-cert', site.path('../garbage.pem'), '--tls-key', keyFile], /^porta: --tls-cert: .*garbage\.pem is not a PEM certificate/],
@@ -58,6 +70,7 @@ describe('porta serve --tls-cert/--tls-key', () => {
     ['a certificate without its key', () => ['--tls-cert', certFile], /^porta: --tls-cert needs --tls-key FILE/],
     ['--tls-self-signed with files', () => ['--tls-self-signed', '--tls-cert', certFile, '--tls-key', keyFile], /^porta: --tls-self-signed makes its own certificate/],
     ['--redirect-http without TLS', () => ['--redirect-http', '0'], /^porta: --redirect-http redirects to HTTPS: it needs/],
+    ['a --health value that is not a path', () => ['--health', 'healthz'], /^porta: --health must be a path like \/\.well-known\/health/],
   ];
   for (const [what, args, message] of bad) {
     test(`${what} is one line on standard error and exit code 2`, T, async () => {

@@ -83,6 +83,23 @@ describe('HTTPS', () => {
     assert.equal(stalled.data.length, 0);
   });
 
+  test('clients that hang up in the middle of the handshake leave the server serving', T, async () => {
+    const { connect: connectRaw } = await import('node:tls');
+    for (let i = 0; i < 20; i++) {
+      // A real ClientHello, cut off after its first bytes or right after it.
+      const socket = connectRaw({ host: '127.0.0.1', port: server.port, ca, servername: 'localhost' });
+      socket.on('error', () => undefined);
+      if (i % 2 === 0) socket.destroy();
+      else setImmediate(() => socket.destroy());
+      const raw = await RawConnection.open(server.port);
+      raw.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01]));
+      raw.destroy();
+    }
+    const response = await tlsFetchOne(server.port, request('GET', '/'), { ca });
+    assert.equal(response.status, 200);
+    assert.deepEqual(server.internalErrors, []);
+  });
+
   test('a stalled handshake does not stop a keep-alive TLS connection from being served', T, async () => {
     const stalled = connectTcp(server.port, '127.0.0.1');
     stalled.on('error', () => undefined);

@@ -169,4 +169,27 @@ describe('porta serve: SIGHUP', () => {
       assert.equal((await running.stop()).code, 0);
     }
   });
+
+  test('with --workers 2 and certificate files, every worker presents the new certificate after the reload', T, async () => {
+    const first = makeSelfSignedCertificate(['localhost']);
+    const second = makeSelfSignedCertificate(['localhost']);
+    const certFile = site.path('../workers-cert.pem');
+    const keyFile = site.path('../workers-key.pem');
+    await writeFile(certFile, first.cert);
+    await writeFile(keyFile, first.key);
+    const { running, port } = await start(['--tls-cert', certFile, '--tls-key', keyFile, '--workers', '2'], 'workers and certificates');
+    try {
+      await running.waitForStderr(/2 worker processes/);
+      await writeFile(certFile, second.cert);
+      await writeFile(keyFile, second.key);
+      assert.equal(await reload(running, 1), 'porta: reloaded the configuration in 2 workers\n');
+      for (let i = 0; i < 8; i++) {
+        const socket = await connectTls(port, { ca: second.cert });
+        assert.equal(socket.getPeerX509Certificate()?.fingerprint256, certificateFingerprint(second.cert));
+        socket.destroy();
+      }
+    } finally {
+      assert.equal((await running.stop()).code, 0);
+    }
+  });
 });

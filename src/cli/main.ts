@@ -6,6 +6,7 @@
 import { PORTA_VERSION } from '../version.js';
 import type { Command } from './command.js';
 import { RuntimeFailure, UsageError } from './errors.js';
+import { suggestion } from './flags.js';
 import { captureReloadSignal, captureStopSignals } from '../net/stop-signals.js';
 
 /** Commands that stop gracefully on SIGINT/SIGTERM: their stop signals are held from the first moment. */
@@ -38,12 +39,15 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(await overview());
     return name === undefined ? 2 : 0;
   }
-  if (name === '--version' || name === '-V') {
+  if (name === '--version' || name === '-V' || name === '-v' || name === 'version') {
     process.stdout.write(`porta ${PORTA_VERSION}\n`);
     return 0;
   }
   const load = COMMANDS[name];
-  if (!load) throw new UsageError(`unknown command '${name}' (try: ${Object.keys(COMMANDS).join(', ')})`);
+  if (!load) {
+    const hint = suggestion(name, Object.keys(COMMANDS), '');
+    throw new UsageError(`unknown command '${name}'${hint === '' ? ` (commands: ${Object.keys(COMMANDS).join(', ')})` : hint}; see porta --help`);
+  }
   const command = await load();
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(command.help.endsWith('\n') ? command.help : `${command.help}\n`);

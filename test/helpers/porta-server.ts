@@ -15,6 +15,7 @@ import { startHttpServer, type RunningHttpServer } from '../../src/net/http-serv
 import type { TlsCredentials } from '../../src/net/self-signed-certificate.js';
 import { DEFAULT_EXTENSION_MAPS } from '../../src/site/media-type.js';
 import { parseRedirectRules } from '../../src/site/redirects.js';
+import type { PathFields } from '../../src/site/response-fields.js';
 import { createSiteHandler } from '../../src/site/site.js';
 import { SERVER_SOFTWARE } from '../../src/version.js';
 
@@ -31,6 +32,13 @@ export interface StartPortaOptions {
   /** Default 'deny', as the CLI. */
   readonly dotfiles?: 'deny' | 'allow';
   readonly cgi?: boolean;
+  /** Content codings offered (default as the CLI: br, gzip). */
+  readonly compression?: readonly ('br' | 'gzip')[];
+  readonly cors?: boolean;
+  readonly cleanUrls?: boolean;
+  /** Root-relative path of the single-page app's file, e.g. '/index.html'. */
+  readonly spa?: string;
+  readonly addedFields?: readonly PathFields[];
   readonly logFormat?: LogFormat;
   /** Serve the log at /.well-known/access.log. */
   readonly exposeAccessLog?: boolean;
@@ -93,6 +101,10 @@ export async function startPorta(options: StartPortaOptions): Promise<PortaServe
     dotfiles: options.dotfiles ?? 'deny',
     traceEnabled: options.trace ?? true,
     cgiEnabled: options.cgi ?? true,
+    compression: options.compression ?? ['br', 'gzip'],
+    cors: options.cors ?? false,
+    fallback: { cleanUrls: options.cleanUrls ?? false, spa: options.spa },
+    addedFields: options.addedFields ?? [],
     extensionMaps: DEFAULT_EXTENSION_MAPS,
     accessLogSnapshot: options.exposeAccessLog === true ? () => sink.snapshot() : undefined,
     healthPath: options.healthPath,

@@ -3,7 +3,7 @@
  * -> HTTP listener, prints the banner, and shuts down gracefully on SIGINT/SIGTERM.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { DEFAULT_LIMITS } from '../../http/limits.js';
 import { formatAccessLine } from '../../log/format.js';
@@ -21,7 +21,7 @@ import { createSiteHandler } from '../../site/site.js';
 import { PORTA_VERSION, SERVER_SOFTWARE } from '../../version.js';
 import { toAccessRecord } from '../access-logging.js';
 import type { Command } from '../command.js';
-import { RuntimeFailure, UsageError } from '../errors.js';
+import { describeFileError, RuntimeFailure, UsageError } from '../errors.js';
 import { parseServeOptions, WORKER_SECRET_ENV, type ServeOptions } from '../serve-options.js';
 import { waitForStopSignal } from '../signals.js';
 import { onReloadSignal, refusedLine, reloadedLine, restartOnlyChanges } from '../reload.js';
@@ -55,6 +55,17 @@ Options:
   --dotfiles deny|allow      names starting with '.' are 404 and unlisted (default deny;
                              /.well-known/ is always served)
   --default-charset NAME|off charset of text, JavaScript and JSON files (default utf-8)
+  --cors                     let scripts on any origin read answers (Access-Control-Allow-Origin: *),
+                             and answer CORS preflights
+  --spa FILE                 single-page app: paths that match nothing and have no dot are
+                             answered with FILE (e.g. index.html)
+  --clean-urls               /about is about.html when /about does not exist
+  --header 'Name: value'     add a field to successful answers (repeatable; per path prefix
+                             with the config key "headers")
+  --cache-control VALUE      Cache-Control on successful answers, e.g. 'no-cache'
+  --max-age SEC              the same as --cache-control max-age=SEC
+  --compress on|off|gzip|br  compress text, JavaScript, JSON... for clients that accept it, and
+                             serve precompressed app.js.br / app.js.gz beside app.js (default on)
   --workers N|auto           worker processes sharing the port (default 1)
   --max-connections N|auto   open connections per process beyond which new ones are closed
                              (default auto: the open-files limit less a reserve)
@@ -64,10 +75,10 @@ Options:
   --redirect-http PORT       also listen for plain HTTP on PORT and redirect it to HTTPS
   --health PATH              answer 200 'ok' at PATH (e.g. /.well-known/health) without
                              touching ROOT, for load-balancer and container probes
+  -q, --quiet                no start-up banner
 
 SIGHUP re-reads the config file, the redirect rules and the certificates; a bad new
 configuration is refused with one line and the old one keeps serving.
-  -q, --quiet                no start-up banner
 `;
 
 function loadRedirects(file: string | undefined): RedirectRule[] {
@@ -76,7 +87,7 @@ function loadRedirects(file: string | undefined): RedirectRule[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new UsageError(`--redirects: cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    throw new UsageError(`--redirects: cannot read ${file}: ${describeFileError(error)}`);
   }
   try {
     return parseRedirectRules(text, file);
@@ -90,6 +101,15 @@ async function openLog(target: string): Promise<AccessLogSink> {
     return await openAccessLog(target);
   } catch (error) {
     throw new UsageError(`--access-log: ${(error as Error).message}`);
+  }
+}
+
+/** Starting is allowed (permissions may be fixed while porta runs), but not silently. */
+function warnIfRootUnreadable(root: string): void {
+  try {
+    accessSync(root, constants.R_OK | constants.X_OK);
+  } catch {
+    process.stderr.write(`porta: warning: ROOT ${root} cannot be read by this user; every request will be answered 403 until that changes\n`);
   }
 }
 
@@ -124,6 +144,10 @@ function makeSiteHandler(options: ServeOptions, redirects: RedirectRule[], sink:
     dotfiles: options.dotfiles,
     traceEnabled: options.trace,
     cgiEnabled: options.cgi,
+    compression: options.compression,
+    cors: options.cors,
+    fallback: { cleanUrls: options.cleanUrls, spa: options.spa },
+    addedFields: options.addedFields,
     extensionMaps: { ...DEFAULT_EXTENSION_MAPS, defaultCharset: options.defaultCharset },
     accessLogSnapshot: options.exposeAccessLog ? () => sink.snapshot() : undefined,
     healthPath: options.healthPath,
@@ -296,6 +320,7 @@ async function run(args: string[]): Promise<number> {
   const options = parseServeOptions(args, process.env);
   const count = options.workers === 'auto' ? availableParallelism() : options.workers;
   if (isWorkerProcess()) return runServer(args, options, 'worker');
+  warnIfRootUnreadable(options.root);
   if (count > 1) return runPrimary(args, options, count);
   return runServer(args, options, 'single');
 }

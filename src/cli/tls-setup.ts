@@ -7,7 +7,7 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { certificateFingerprint, localCertificateNames, makeSelfSignedCertificate, type TlsCredentials } from '../net/self-signed-certificate.js';
-import { UsageError } from './errors.js';
+import { RuntimeFailure, UsageError } from './errors.js';
 import type { TlsSource } from './serve-options.js';
 
 /** How the primary of `--workers N` hands a made certificate to its workers. */
@@ -55,6 +55,11 @@ export function loadTls(source: TlsSource | undefined, host: string, env: NodeJS
   if (source.kind === 'files') return readTlsFiles(source.certFile, source.keyFile);
   const inherited = env[WORKER_TLS_CERT_ENV];
   const inheritedKey = env[WORKER_TLS_KEY_ENV];
-  const credentials = inherited !== undefined && inheritedKey !== undefined ? { cert: inherited, key: inheritedKey } : makeSelfSignedCertificate(localCertificateNames(host));
-  return { credentials, fingerprint: certificateFingerprint(credentials.cert) };
+  try {
+    const credentials = inherited !== undefined && inheritedKey !== undefined ? { cert: inherited, key: inheritedKey } : makeSelfSignedCertificate(localCertificateNames(host));
+    return { credentials, fingerprint: certificateFingerprint(credentials.cert) };
+  } catch (error) {
+    // Only node:crypto is needed; a Node built without it (or a FIPS mode refusing P-256) lands here.
+    throw new RuntimeFailure(`--tls-self-signed: cannot make a certificate: ${(error as Error).message}`);
+  }
 }

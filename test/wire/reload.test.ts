@@ -101,14 +101,17 @@ describe('porta serve: SIGHUP', () => {
     }
   });
 
-  test('settings of the listener itself are named as needing a restart', T, async () => {
+  test('settings of the listener itself are named as needing a restart; the site\'s settings change', T, async () => {
     const config = site.path('../config-3.json');
     await writeFile(config, JSON.stringify({ keepAliveTimeout: 5 }));
     const { running, port } = await start(['--config', config], 'restart-only');
     try {
-      await writeFile(config, JSON.stringify({ keepAliveTimeout: 7, health: '/up' }));
+      assert.equal((await fetchOne(port, request('GET', '/'))).get('Access-Control-Allow-Origin'), undefined);
+      await writeFile(config, JSON.stringify({ keepAliveTimeout: 7, health: '/up', cors: true }));
       assert.equal(await reload(running, 1), 'porta: reloaded the configuration; --keep-alive-timeout changed and needs a restart\n');
+      // The site's settings did change.
       assert.equal((await fetchOne(port, request('GET', '/up'))).status, 200);
+      assert.equal((await fetchOne(port, request('GET', '/'))).get('Access-Control-Allow-Origin'), '*');
     } finally {
       assert.equal((await running.stop()).code, 0);
     }

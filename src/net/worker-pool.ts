@@ -14,8 +14,11 @@ export interface WorkerPoolOptions {
   readonly count: number;
   /** Environment added for every worker (e.g. a shared Digest secret). */
   readonly env: Readonly<Record<string, string>>;
-  /** Called once, when the first worker is listening, with its port. */
-  readonly onFirstListening: (port: number) => void;
+  /**
+   * Called once, when the first worker serves, with the ports it listens on in the order it
+   * opened them (the port, then any other listener, e.g. --redirect-http).
+   */
+  readonly onFirstListening: (ports: readonly number[]) => void;
   /** One line about a worker event (crash and replacement), for standard error. */
   readonly report: (line: string) => void;
   /** A worker could not start serving (port in use...): the pool cannot work at all. */
@@ -50,8 +53,15 @@ function isReloadedMessage(message: unknown): message is ReloadedMessage {
   return typeof message === 'object' && message !== null && (message as ReloadedMessage).porta === 'reloaded';
 }
 
-/** A worker is serving and listens for reload requests. */
-const READY_MESSAGE = 'porta:ready';
+/** A worker is serving (on these ports) and listens for reload requests. */
+interface ReadyMessage {
+  readonly porta: 'ready';
+  readonly ports: readonly number[];
+}
+
+function isReadyMessage(message: unknown): message is ReadyMessage {
+  return typeof message === 'object' && message !== null && (message as ReadyMessage).porta === 'ready' && Array.isArray((message as ReadyMessage).ports);
+}
 
 /**
  * In a worker: runs `reload` for each reload request of the primary and answers with its
@@ -59,13 +69,13 @@ const READY_MESSAGE = 'porta:ready';
  * orders the workers; one that reaches a worker too (a terminal hang-up reaches the whole
  * process group) is ignored rather than killing it.
  */
-export function onReloadRequest(reload: () => Promise<string | undefined>): void {
+export function onReloadRequest(reload: () => Promise<string | undefined>, ports: readonly number[]): void {
   process.on('SIGHUP', () => undefined);
   process.on('message', (message: unknown) => {
     if (message !== RELOAD_MESSAGE) return;
     void reload().then((error) => process.send?.({ porta: 'reloaded', error } satisfies ReloadedMessage));
   });
-  process.send?.(READY_MESSAGE);
+  process.send?.({ porta: 'ready', ports } satisfies ReadyMessage);
 }
 
 /** Asks one worker to reload; resolves with its failure, if any. */
@@ -149,7 +159,14 @@ export function startWorkerPool(options: WorkerPoolOptions): WorkerPool {
     const worker = cluster.fork(options.env);
     startedAt.set(worker, Date.now());
     ready.set(worker, new Promise((resolve) => {
-      worker.on('message', (message: unknown) => message === READY_MESSAGE && resolve());
+      worker.on('message', (message: unknown) => {
+        if (!isReadyMessage(message)) return;
+        resolve();
+        if (!announced) {
+          announced = true;
+          options.onFirstListening(message.ports);
+        }
+      });
       worker.once('exit', () => resolve());
     }));
     // A worker that has gone away can make a send fail with EPIPE; its exit is handled below.
@@ -157,12 +174,8 @@ export function startWorkerPool(options: WorkerPoolOptions): WorkerPool {
     worker.on('message', (message: unknown) => {
       if (isFatalMessage(message) && !stopping) options.onFatal(message.message);
     });
-    worker.on('listening', (address) => {
+    worker.on('listening', () => {
       listening.add(worker);
-      if (!announced) {
-        announced = true;
-        options.onFirstListening(address.port);
-      }
     });
   };
 

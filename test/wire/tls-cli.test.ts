@@ -107,8 +107,8 @@ describe('porta serve --tls-self-signed', () => {
     }
   });
 
-  test('with --workers 2 every worker serves TLS with the one certificate the primary made', T, async () => {
-    const running = spawnPorta(['serve', site.root, '--host', '127.0.0.1', '--port', '0', '--tls-self-signed', '--workers', '2', '--access-log', 'off'], { timeoutMs: 20_000 });
+  test('with --workers 2 every worker serves TLS with the one certificate the primary made, and the redirect listener', T, async () => {
+    const running = spawnPorta(['serve', site.root, '--host', '127.0.0.1', '--port', '0', '--tls-self-signed', '--redirect-http', '0', '--workers', '2', '--access-log', 'off'], { timeoutMs: 20_000 });
     try {
       const port = await bannerPort(running);
       const [, fingerprint] = await running.waitForStderr(/Certificate SHA-256 \(self-signed, made at start\): ([0-9A-F:]+)\n/);
@@ -128,6 +128,9 @@ describe('porta serve --tls-self-signed', () => {
         socket.destroy();
       }
       assert.deepEqual([...seen], [fingerprint]);
+      const [, redirectPort] = await running.waitForStderr(/Plain HTTP on port (\d+) redirects to HTTPS\n/);
+      const redirect = await fetchOne(Number(redirectPort), request('GET', '/x'));
+      assert.equal(redirect.get('Location'), `https://127.0.0.1:${port}/x`);
     } finally {
       assert.equal((await running.stop()).code, 0);
     }

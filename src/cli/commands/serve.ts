@@ -245,7 +245,7 @@ async function runServer(args: readonly string[], startOptions: ServeOptions, ro
     return Promise.resolve(undefined);
   };
   let stopReloading: (() => void) | undefined;
-  if (role === 'worker') onReloadRequest(reload);
+  if (role === 'worker') onReloadRequest(reload, [server.address.port, ...(redirectServer ? [redirectServer.address.port] : [])]);
   else {
     stopReloading = onReloadSignal(async () => {
       const failure = await reload();
@@ -283,9 +283,9 @@ async function runPrimary(args: readonly string[], options: ServeOptions, count:
   const pool = startWorkerPool({
     count,
     env: { [WORKER_SECRET_ENV]: secret, ...tlsEnv },
-    onFirstListening: (port) => {
+    onFirstListening: ([port = options.port, redirectPort]) => {
       if (!options.quiet) {
-        printBanner(options, port, tls, options.redirectHttpPort);
+        printBanner(options, port, tls, redirectPort);
         process.stderr.write(`  ${count} worker processes\n`);
       }
     },

@@ -49,6 +49,20 @@ describe('--health PATH', () => {
     }
   });
 
+  test('comes before redirect rules: a rule that matches the health path does not move it', async () => {
+    const site = await makeTempSite({ 'index.html': 'home\n' });
+    try {
+      await withPorta({ root: site.root, healthPath: '/healthz', redirects: '302: ^/(.*)z$ /elsewhere/$1\n' }, async (server) => {
+        assert.equal((await fetchOne(server.port, request('GET', '/fizz'))).status, 302);
+        const health = await fetchOne(server.port, request('GET', '/healthz'));
+        assert.equal(health.status, 200);
+        assert.equal(health.text, 'ok\n');
+      });
+    } finally {
+      await site.cleanup();
+    }
+  });
+
   test('other methods get 405 with Allow; OPTIONS lists the methods', async () => {
     const site = await makeTempSite({});
     try {

@@ -7,6 +7,7 @@ import { PORTA_VERSION } from '../version.js';
 import type { Command } from './command.js';
 import { RuntimeFailure, UsageError } from './errors.js';
 import { suggestion } from './flags.js';
+import { alignHelp } from './help.js';
 import { captureReloadSignal, captureStopSignals } from '../net/stop-signals.js';
 
 /** Commands that stop gracefully on SIGINT/SIGTERM: their stop signals are held from the first moment. */
@@ -50,7 +51,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = await load();
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(command.help.endsWith('\n') ? command.help : `${command.help}\n`);
+    const help = alignHelp(command.help);
+    process.stdout.write(help.endsWith('\n') ? help : `${help}\n`);
     return 0;
   }
   return command.run(rest);

@@ -3,7 +3,7 @@
  * Every value is validated here so the rest of the program only sees good ones; a bad one
  * is a UsageError naming the flag or config key.
  */
-import { statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { readConfigFile, flagToKey } from './config-file.js';
 import type { ContentCoding } from '../site/compression/accept-encoding.js';
@@ -156,9 +156,12 @@ export function parseServeOptions(args: readonly string[], env: NodeJS.ProcessEn
   };
 
   const rootText = positionals[0] ?? (fileValues.root as string | undefined) ?? '.';
-  const root = resolve(rootText);
+  // The real path: a ROOT reached through a symbolic link is the folder it leads to, so the
+  // files in it are inside the root (symbolic links inside ROOT are judged against this).
+  let root: string;
   let rootIsDirectory = false;
   try {
+    root = realpathSync(resolve(rootText));
     rootIsDirectory = statSync(root).isDirectory();
   } catch {
     throw new UsageError(`ROOT '${rootText}' does not exist`);

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -37,6 +37,24 @@ describe('porta: version, typos and files', () => {
       const result = await runPorta([spelling]);
       assert.equal(result.code, 0);
       assert.equal(result.stdout.toString(), `porta ${PORTA_VERSION}\n`);
+    });
+  }
+
+  for (const command of ['serve', 'echo', 'hello', 'nc', 'get']) {
+    test(`porta ${command} --help: descriptions in one column, and examples`, T, async () => {
+      const result = await runPorta([command, '--help']);
+      assert.equal(result.code, 0);
+      const help = result.stdout.toString();
+      assert.match(help, /^Usage: porta /);
+      assert.match(help, /\nExamples?:\n {2}porta /);
+      const options = help.slice(help.indexOf('Options:\n') + 9, help.indexOf('\n\n', help.indexOf('Options:\n')));
+      const columns = new Set<number>();
+      for (const line of options.split('\n')) {
+        const option = /^ {2}(-\S.*?\S) {2,}\S/.exec(line);
+        if (option) columns.add(option[0].length - 1);
+        else assert.match(line, /^ {4,}\S|^ {2}-\S+.*\S$/, `an option or continuation line: ${JSON.stringify(line)}`);
+      }
+      assert.equal(columns.size, 1, `descriptions start in ${columns.size} different columns`);
     });
   }
 
@@ -92,6 +110,21 @@ describe('porta: version, typos and files', () => {
       const moved = await fetchOne(Number(port), request('GET', '/old'));
       assert.equal(moved.status, 301);
       assert.match(porta.stderr(), new RegExp(`Access log: ${join(conf, 'access.log').replace(/[.]/g, '\\.')}`));
+    } finally {
+      await porta.stop();
+    }
+  });
+
+  test('a ROOT reached through a symbolic link serves its files (not 403 for leaving the root)', T, async () => {
+    await mkdir(join(dir, 'real-site'), { recursive: true });
+    await writeFile(join(dir, 'real-site', 'page.txt'), 'through the link\n');
+    await symlink(join(dir, 'real-site'), join(dir, 'linked-site'));
+    const porta = startPorta(['serve', join(dir, 'linked-site'), '--host', '127.0.0.1', '--port', '0', '--access-log', 'off']);
+    try {
+      const [, port] = await porta.waitForStderr(/Local:\s+http:\/\/[^\s]*:(\d+)\//);
+      const response = await fetchOne(Number(port), request('GET', '/page.txt'));
+      assert.equal(response.status, 200);
+      assert.equal(response.text, 'through the link\n');
     } finally {
       await porta.stop();
     }

@@ -54,7 +54,7 @@ Options:
   --expose-access-log        serve the log at /.well-known/access.log
   --dotfiles deny|allow      names starting with '.' are 404 and unlisted (default deny;
                              /.well-known/ is always served)
-  --default-charset NAME|off charset of text, JavaScript and JSON files (default utf-8)
+  --default-charset NAME|off  charset of text, JavaScript and JSON files (default utf-8)
   --cors                     let scripts on any origin read answers (Access-Control-Allow-Origin: *),
                              and answer CORS preflights
   --spa FILE                 single-page app: paths that match nothing and have no dot are
@@ -79,6 +79,13 @@ Options:
 
 SIGHUP re-reads the config file, the redirect rules and the certificates; a bad new
 configuration is refused with one line and the old one keeps serving.
+
+Examples:
+  porta serve                                  the current directory on port 8080
+  porta serve examples/site --port 0           any free port (the banner says which)
+  porta serve dist --spa index.html --max-age 600
+  porta serve site --tls-self-signed --port 8443 --redirect-http 8080
+  porta serve --config examples/porta.json     settings from a file (flags still win)
 `;
 
 function loadRedirects(file: string | undefined): RedirectRule[] {

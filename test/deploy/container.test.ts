@@ -101,6 +101,16 @@ describe('the Dockerfile', () => {
     assert.ok(cmd.join(' ').includes('--health /.well-known/health'), 'the health resource the HEALTHCHECK asks for is enabled');
   });
 
+  test('.dockerignore keeps out what the build does not need and nothing it copies', () => {
+    const ignored = read('.dockerignore').split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
+    const copied = dockerfile.split('\n').filter((line) => /^COPY (?!--from)/.test(line)).flatMap((line) => line.split(/\s+/).slice(1, -1));
+    assert.ok(copied.includes('src') && copied.includes('package-lock.json'), `COPY sources: ${copied.join(' ')}`);
+    for (const source of copied) {
+      for (const pattern of ignored) assert.ok(!(source === pattern || source.startsWith(`${pattern}/`)), `${source} is copied but ignored by '${pattern}'`);
+    }
+    for (const heavy of ['node_modules', 'dist', '.git']) assert.ok(ignored.includes(heavy), `${heavy} is sent to the build`);
+  });
+
   test('with its exact arguments porta serves the root and its HEALTHCHECK passes; with porta gone it fails', T, async () => {
     const port = await freePort();
     const running = spawnPorta([...entrypoint.slice(2), ...localise(cmd, { '/srv': site.root, '8080': String(port), '0.0.0.0': '127.0.0.1' })]);

@@ -23,6 +23,8 @@ const SUFFIX: Readonly<Record<ContentCoding, string>> = { br: '.br', gzip: '.gz'
 
 /** Choosers per set of codings on offer for one file (configured ones, or only its siblings). */
 const choosers = new Map<string, CodingChooser>();
+/** The configured set, by identity: the common case costs no string building. */
+const configuredChoosers = new WeakMap<readonly ContentCoding[], CodingChooser>();
 
 function chooserFor(offered: readonly ContentCoding[]): CodingChooser {
   const key = offered.join(',');
@@ -30,6 +32,15 @@ function chooserFor(offered: readonly ContentCoding[]): CodingChooser {
   if (chooser === undefined) {
     chooser = new CodingChooser(offered);
     choosers.set(key, chooser);
+  }
+  return chooser;
+}
+
+function configuredChooser(codings: readonly ContentCoding[]): CodingChooser {
+  let chooser = configuredChoosers.get(codings);
+  if (chooser === undefined) {
+    chooser = chooserFor(codings);
+    configuredChoosers.set(codings, chooser);
   }
   return chooser;
 }
@@ -48,7 +59,7 @@ export const encodePhase: Phase = {
     const source = ctx.source;
     if (source?.kind === 'buffer' && source.data.length >= MIN_COMPRESS_BYTES) {
       // Every configured coding is on offer (made here if no file beside it has it).
-      const coding = chooserFor(codings).choose(ctx.request.fields.get('accept-encoding'));
+      const coding = configuredChooser(codings).choose(ctx.request.fields.get('accept-encoding'));
       if (coding === undefined) {
         ctx.selected = forms.identity;
         return undefined;

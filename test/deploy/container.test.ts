@@ -11,9 +11,9 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
+import { freePort } from '../helpers/free-port.js';
 import { makeTempSite, type TempSite } from '../helpers/porta-server.js';
 import { fetchOne, request } from '../helpers/raw-client.js';
 import { startPorta as spawnPorta } from '../helpers/spawn-porta.js';
@@ -51,17 +51,6 @@ const probes = [...deployment.matchAll(/(readinessProbe|livenessProbe):\n\s+http
 const redirectsMount = match(deployment, /- name: redirects\n\s+mountPath: (\S+)/, 'the redirects mount')[1] ?? '';
 const redirectsText = match(read('deploy/kubernetes/configmap.yaml'), /redirects\.txt: \|\n((?: {4}.*\n)+)/, 'redirects.txt in the ConfigMap')[1]?.replace(/^ {4}/gm, '') ?? '';
 const secretValue = match(read('deploy/kubernetes/secret.yaml'), /^stringData:\n\s+secret: (\S+)$/m, 'the Secret value')[1] ?? '';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** The arguments with the root, the port and paths inside the container mapped to this machine. */
 function localise(args: readonly string[], map: Readonly<Record<string, string>>): string[] {

@@ -47,6 +47,10 @@ export interface ServerOptions {
   readonly authFile?: string;
   /** Compress text, JavaScript, JSON... for clients that accept gzip or brotli (default true). */
   readonly compress?: boolean;
+  /** HTTPS with this PEM certificate (chain) and private key, as `--tls-cert/--tls-key`. */
+  readonly tls?: { readonly cert: string; readonly key: string };
+  /** Path of the health resource, as `--health` (e.g. '/.well-known/health'); off by default. */
+  readonly health?: string;
   /** Limits and time-outs in bytes and milliseconds (defaults as `porta serve`). */
   readonly limits?: Partial<HttpLimits>;
   /** Causes of 500 answers and other internal errors (default: written to standard error). */
@@ -56,7 +60,7 @@ export interface ServerOptions {
 export interface RunningServer {
   /** The port listened on (the one chosen when `port` was 0). */
   readonly port: number;
-  /** `http://host:port/`, with a loopback name for a wildcard host. */
+  /** `http://host:port/` (`https://` with `tls`), with a loopback name for a wildcard host. */
   readonly url: string;
   /** Connections open now. */
   openConnections(): number;
@@ -94,6 +98,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     addedFields: [],
     extensionMaps: { ...DEFAULT_EXTENSION_MAPS, defaultCharset: options.defaultCharset === null ? undefined : (options.defaultCharset ?? 'utf-8') },
     accessLogSnapshot: undefined,
+    healthPath: options.health,
     reportError,
   });
   const host = options.host ?? '127.0.0.1';
@@ -102,6 +107,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     server = await startHttpServer({
       host,
       port: options.port ?? 8080,
+      ...(options.tls !== undefined ? { tls: options.tls } : {}),
       context: {
         limits: { ...DEFAULT_LIMITS, ...options.limits },
         serverField: SERVER_SOFTWARE,
@@ -119,7 +125,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const running = server;
   return {
     port,
-    url: `http://${shown}:${port}/`,
+    url: `${options.tls === undefined ? 'http' : 'https'}://${shown}:${port}/`,
     openConnections: () => running.openConnections(),
     async close(graceMs = 5000) {
       await running.shutdown(graceMs);

@@ -8,11 +8,13 @@ import type { Command } from './command.js';
 import { RuntimeFailure, UsageError } from './errors.js';
 import { suggestion } from './flags.js';
 import { alignHelp } from './help.js';
-import { captureStopSignals } from '../net/stop-signals.js';
+import { captureReloadSignal, captureStopSignals } from '../net/stop-signals.js';
 
 /** Commands that stop gracefully on SIGINT/SIGTERM: their stop signals are held from the first moment. */
 const SERVICES = new Set(['serve', 'echo', 'hello']);
 if (SERVICES.has(process.argv[2] ?? '')) captureStopSignals();
+// `serve` reloads on SIGHUP; one that comes while it starts must not kill it.
+if (process.argv[2] === 'serve') captureReloadSignal();
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./commands/serve.js')).serveCommand,

@@ -36,6 +36,11 @@ export const SERVE_FLAGS: Readonly<Record<string, FlagSpec>> = {
   'max-connections': { kind: 'string', value: 'N|auto' },
   dotfiles: { kind: 'string', value: 'deny|allow' },
   'default-charset': { kind: 'string', value: 'NAME|off' },
+  'tls-cert': { kind: 'string', value: 'FILE', path: {} },
+  'tls-key': { kind: 'string', value: 'FILE', path: {} },
+  'tls-self-signed': { kind: 'boolean' },
+  'redirect-http': { kind: 'string', value: 'PORT' },
+  health: { kind: 'string', value: 'PATH' },
   compress: { kind: 'string', value: 'on|off|gzip|br' },
   cors: { kind: 'boolean' },
   spa: { kind: 'string', value: 'FILE' },
@@ -45,6 +50,9 @@ export const SERVE_FLAGS: Readonly<Record<string, FlagSpec>> = {
   'max-age': { kind: 'string', value: 'SEC' },
   quiet: { kind: 'boolean', short: 'q' },
 };
+
+/** Where the certificate comes from: PEM files (re-read on reload), or made at start. */
+export type TlsSource = { readonly kind: 'files'; readonly certFile: string; readonly keyFile: string } | { readonly kind: 'self-signed' };
 
 /** How the primary of `--workers N` hands its Digest secret to the workers it forks. */
 export const WORKER_SECRET_ENV = 'PORTA_WORKER_SECRET';
@@ -84,6 +92,12 @@ export interface ServeOptions {
   readonly dotfiles: 'deny' | 'allow';
   /** Charset added to text, JavaScript and JSON types; undefined for `off`. */
   readonly defaultCharset: string | undefined;
+  /** HTTPS on the port, or plain HTTP when undefined. */
+  readonly tls: TlsSource | undefined;
+  /** A plain-HTTP listener on this port that redirects every request to HTTPS. */
+  readonly redirectHttpPort: number | undefined;
+  /** Path of the health resource (`--health`), off when undefined. */
+  readonly healthPath: string | undefined;
   /** Content codings offered, in order of preference (empty: --compress off). */
   readonly compression: readonly ContentCoding[];
   readonly cors: boolean;
@@ -93,6 +107,24 @@ export interface ServeOptions {
   /** Fields added to successful answers, per path prefix. */
   readonly addedFields: readonly PathFields[];
   readonly quiet: boolean;
+}
+
+function parseTlsSource(certFile: string | undefined, keyFile: string | undefined, selfSigned: boolean): TlsSource | undefined {
+  if (selfSigned) {
+    if (certFile !== undefined || keyFile !== undefined) throw new UsageError('--tls-self-signed makes its own certificate: leave out --tls-cert and --tls-key');
+    return { kind: 'self-signed' };
+  }
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined) throw new UsageError('--tls-key needs --tls-cert FILE (the certificate that goes with the key)');
+  if (keyFile === undefined) throw new UsageError('--tls-cert needs --tls-key FILE (the private key of the certificate)');
+  return { kind: 'files', certFile: resolve(certFile), keyFile: resolve(keyFile) };
+}
+
+/** A health path is an absolute path without query, fragment, or characters that need encoding. */
+function parseHealthPath(value: string | undefined, source: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\/[A-Za-z0-9._~!$&'()*+,;=:@/-]*$/.test(value)) throw new UsageError(`${source} must be a path like /.well-known/health (starting with '/', no query), got '${value}'`);
+  return value;
 }
 
 /** Where a value came from, so an error can name what the user typed. */
@@ -165,6 +197,11 @@ export function parseServeOptions(args: readonly string[], env: NodeJS.ProcessEn
   if (compression === undefined) throw new UsageError(`${compress.source} must be on, off, gzip or br, got '${compress.value}'`);
   const host = text('host', '0.0.0.0').value;
   if (host === '') throw new UsageError('--host must not be empty');
+  const tls = parseTlsSource(pick<string>('tls-cert').value, pick<string>('tls-key').value, bool('tls-self-signed', false));
+  const redirectChoice = pick<string>('redirect-http');
+  const redirectHttpPort = redirectChoice.value === undefined ? undefined : parsePort(redirectChoice.value, redirectChoice.source);
+  if (redirectHttpPort !== undefined && tls === undefined) throw new UsageError(`${redirectChoice.source} redirects to HTTPS: it needs --tls-cert and --tls-key, or --tls-self-signed`);
+  const healthChoice = pick<string>('health');
 
   return {
     root,
@@ -190,6 +227,9 @@ export function parseServeOptions(args: readonly string[], env: NodeJS.ProcessEn
     maxConnections,
     dotfiles: dotfiles.value,
     defaultCharset: charset.value === 'off' ? undefined : charset.value.toLowerCase(),
+    tls,
+    redirectHttpPort,
+    healthPath: parseHealthPath(healthChoice.value, healthChoice.source),
     compression,
     cors: bool('cors', false),
     spa: parseSpa(pick<string>('spa')),

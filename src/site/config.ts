@@ -28,6 +28,8 @@ export interface SiteConfig {
   readonly extensionMaps: ExtensionMaps;
   /** When set, GET /.well-known/access.log serves what this returns. */
   readonly accessLogSnapshot: (() => Promise<Buffer>) | undefined;
+  /** When set, GET on this path answers 200 without looking at the root (--health). */
+  readonly healthPath?: string | undefined;
   /** Where causes of error answers go (a 403 for a permission error, a failed write...). */
   readonly reportError: (error: unknown) => void;
 }

@@ -8,6 +8,8 @@ import { describe, test } from 'node:test';
 import * as porta from '../../src/index.js';
 import { makeTempSite } from '../helpers/porta-server.js';
 import { fetchOne, request } from '../helpers/raw-client.js';
+import { tlsFetchOne } from '../helpers/tls-client.js';
+import { makeSelfSignedCertificate } from '../../src/net/self-signed-certificate.js';
 
 describe('programmatic API', () => {
   test('startServer serves a folder on a chosen free port, logs via a callback, and closes', async () => {
@@ -29,6 +31,22 @@ describe('programmatic API', () => {
     }
     assert.equal(lines.length, 2);
     assert.match(lines[0]!, /^127\.0\.0\.1 - - \[[^\]]+\] "GET \/hello\.txt HTTP\/1\.1" 200 16$/);
+  });
+
+  test('startServer with tls serves HTTPS, and health answers without the root', async () => {
+    const site = await makeTempSite({ 'hello.txt': 'secret hello\n' });
+    const credentials = makeSelfSignedCertificate(['localhost']);
+    const server = await porta.startServer({ root: site.root, port: 0, tls: credentials, health: '/healthz' });
+    try {
+      assert.equal(server.url, `https://127.0.0.1:${server.port}/`);
+      const file = await tlsFetchOne(server.port, request('GET', '/hello.txt'), { ca: credentials.cert });
+      assert.equal(file.text, 'secret hello\n');
+      const health = await tlsFetchOne(server.port, request('GET', '/healthz'), { ca: credentials.cert });
+      assert.equal(health.text, 'ok\n');
+    } finally {
+      await server.close();
+      await site.cleanup();
+    }
   });
 
   test('a port in use is a rejected promise, not a crash', async () => {

@@ -11,7 +11,8 @@ import { DEFAULT_LIMITS, type HttpLimits } from '../../src/http/limits.js';
 import type { LogFormat } from '../../src/log/access-record.js';
 import { formatAccessLine } from '../../src/log/format.js';
 import { openAccessLog, type AccessLogSink } from '../../src/log/sink.js';
-import { startHttpServer } from '../../src/net/http-server.js';
+import { startHttpServer, type RunningHttpServer } from '../../src/net/http-server.js';
+import type { TlsCredentials } from '../../src/net/self-signed-certificate.js';
 import { DEFAULT_EXTENSION_MAPS } from '../../src/site/media-type.js';
 import { parseRedirectRules } from '../../src/site/redirects.js';
 import type { PathFields } from '../../src/site/response-fields.js';
@@ -43,6 +44,12 @@ export interface StartPortaOptions {
   readonly exposeAccessLog?: boolean;
   /** Write the log to this file (as --access-log FILE); otherwise it is kept in memory. */
   readonly accessLogFile?: string;
+  /** HTTPS with this certificate and key (PEM). */
+  readonly tls?: TlsCredentials;
+  /** Path of the health resource (--health). */
+  readonly healthPath?: string;
+  /** Most connections open at once (--max-connections). */
+  readonly maxConnections?: number;
 }
 
 export interface PortaServer {
@@ -55,6 +62,8 @@ export interface PortaServer {
   /** Resolves once at least `count` log lines exist; rejects after timeoutMs. */
   waitForLog(count: number, timeoutMs?: number): Promise<string[]>;
   openConnections(): number;
+  /** The listener itself (e.g. to replace its certificate). */
+  readonly listener: RunningHttpServer;
   /** Stops the listener, closes every connection and the log. */
   close(): Promise<void>;
 }
@@ -98,12 +107,15 @@ export async function startPorta(options: StartPortaOptions): Promise<PortaServe
     addedFields: options.addedFields ?? [],
     extensionMaps: DEFAULT_EXTENSION_MAPS,
     accessLogSnapshot: options.exposeAccessLog === true ? () => sink.snapshot() : undefined,
+    healthPath: options.healthPath,
     reportError: (error) => internalErrors.push(error),
   });
 
   const server = await startHttpServer({
     host: '127.0.0.1',
     port: 0,
+    ...(options.tls !== undefined ? { tls: options.tls } : {}),
+    ...(options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {}),
     context: {
       limits: { ...DEFAULT_LIMITS, ...options.limits },
       serverField: SERVER_SOFTWARE,
@@ -125,6 +137,7 @@ export async function startPorta(options: StartPortaOptions): Promise<PortaServe
     logLines,
     internalErrors,
     openConnections: () => server.openConnections(),
+    listener: server,
     waitForLog(count, timeoutMs = 2000) {
       return new Promise((resolve, reject) => {
         const check = (): void => {

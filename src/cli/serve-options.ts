@@ -195,6 +195,8 @@ export function parseServeOptions(args: readonly string[], env: NodeJS.ProcessEn
   const compress = text('compress', 'on');
   const compression = COMPRESSION_CHOICES[compress.value];
   if (compression === undefined) throw new UsageError(`${compress.source} must be on, off, gzip or br, got '${compress.value}'`);
+  const cgiExtension = text('cgi-ext', '.cgi');
+  if (cgiExtension.value === '' || cgiExtension.value.includes('/')) throw new UsageError(`${cgiExtension.source} must be a file-name suffix without '/', like .cgi`);
   const host = text('host', '0.0.0.0').value;
   if (host === '') throw new UsageError('--host must not be empty');
   const tls = parseTlsSource(pick<string>('tls-cert').value, pick<string>('tls-key').value, bool('tls-self-signed', false));
@@ -217,7 +219,7 @@ export function parseServeOptions(args: readonly string[], env: NodeJS.ProcessEn
     authFileName: authFile.value,
     secret: pick<string>('secret').value ?? env[WORKER_SECRET_ENV],
     cgi: bool('cgi', true),
-    cgiExtension: text('cgi-ext', '.cgi').value,
+    cgiExtension: cgiExtension.value,
     cgiTimeoutMs: seconds('cgi-timeout', '30'),
     trace: bool('trace', true),
     accessLog: text('access-log', '-').value,

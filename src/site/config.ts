@@ -25,6 +25,8 @@ export interface SiteConfig {
   readonly addedFields: readonly PathFields[];
   /** Content codings offered for compressible files, in order of preference; empty: off. */
   readonly compression: readonly ContentCoding[];
+  /** How CGI programs are recognised and run; defaults in content/cgi.ts when absent. */
+  readonly cgi?: CgiSettings;
   readonly extensionMaps: ExtensionMaps;
   /** When set, GET /.well-known/access.log serves what this returns. */
   readonly accessLogSnapshot: (() => Promise<Buffer>) | undefined;
@@ -32,4 +34,14 @@ export interface SiteConfig {
   readonly healthPath?: string | undefined;
   /** Where causes of error answers go (a 403 for a permission error, a failed write...). */
   readonly reportError: (error: unknown) => void;
+}
+
+/** CGI programs (http.md section 9). */
+export interface CgiSettings {
+  /** File-name suffix of programs, like '.cgi' (compared without regard to case). */
+  readonly extension: string;
+  /** A program running longer is killed (504 when nothing was sent yet). */
+  readonly timeoutMs: number;
+  /** The PATH programs get: the one value of porta's own environment they see. */
+  readonly searchPath: string;
 }

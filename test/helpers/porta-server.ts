@@ -13,6 +13,7 @@ import { formatAccessLine } from '../../src/log/format.js';
 import { openAccessLog, type AccessLogSink } from '../../src/log/sink.js';
 import { startHttpServer, type RunningHttpServer } from '../../src/net/http-server.js';
 import type { TlsCredentials } from '../../src/net/self-signed-certificate.js';
+import { DEFAULT_CGI_SETTINGS } from '../../src/site/content/cgi.js';
 import { DEFAULT_EXTENSION_MAPS } from '../../src/site/media-type.js';
 import { parseRedirectRules } from '../../src/site/redirects.js';
 import type { PathFields } from '../../src/site/response-fields.js';
@@ -39,6 +40,9 @@ export interface StartPortaOptions {
   /** Root-relative path of the single-page app's file, e.g. '/index.html'. */
   readonly spa?: string;
   readonly addedFields?: readonly PathFields[];
+  /** CGI suffix and time limit (defaults: '.cgi', 30 s). */
+  readonly cgiExtension?: string;
+  readonly cgiTimeoutMs?: number;
   readonly logFormat?: LogFormat;
   /** Serve the log at /.well-known/access.log. */
   readonly exposeAccessLog?: boolean;
@@ -105,6 +109,11 @@ export async function startPorta(options: StartPortaOptions): Promise<PortaServe
     cors: options.cors ?? false,
     fallback: { cleanUrls: options.cleanUrls ?? false, spa: options.spa },
     addedFields: options.addedFields ?? [],
+    cgi: {
+      extension: options.cgiExtension ?? DEFAULT_CGI_SETTINGS.extension,
+      timeoutMs: options.cgiTimeoutMs ?? DEFAULT_CGI_SETTINGS.timeoutMs,
+      searchPath: process.env.PATH ?? DEFAULT_CGI_SETTINGS.searchPath,
+    },
     extensionMaps: DEFAULT_EXTENSION_MAPS,
     accessLogSnapshot: options.exposeAccessLog === true ? () => sink.snapshot() : undefined,
     healthPath: options.healthPath,

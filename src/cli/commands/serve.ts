@@ -17,6 +17,7 @@ import type { RequestHandler } from '../../http/handler.js';
 import { createHttpsRedirectHandler } from '../../site/https-redirect.js';
 import { DEFAULT_EXTENSION_MAPS } from '../../site/media-type.js';
 import { parseRedirectRules, type RedirectRule } from '../../site/redirects.js';
+import { DEFAULT_CGI_SETTINGS } from '../../site/content/cgi.js';
 import { createSiteHandler } from '../../site/site.js';
 import { PORTA_VERSION, SERVER_SOFTWARE } from '../../version.js';
 import { toAccessRecord } from '../access-logging.js';
@@ -47,7 +48,9 @@ Options:
   --max-uri BYTES            request-target limit, 414 beyond (default 2048)
   --auth-file NAME           name of the per-directory auth control file (default WeMustProtectThisHouse!)
   --secret TEXT              key for Digest nonces (default: random per start)
-  --cgi, --no-cgi            run executable *.cgi files (default on; --cgi-ext SUFFIX, --cgi-timeout SEC)
+  --cgi, --no-cgi            run executable *.cgi files as CGI programs for GET, HEAD and POST (default on)
+  --cgi-ext SUFFIX           file-name suffix of CGI programs (default .cgi)
+  --cgi-timeout SEC          CGI programs running longer are killed, 504 if nothing was sent (default 30)
   --trace, --no-trace        the TRACE method (default on)
   --access-log FILE          where the access log goes: '-' stdout (default), a file, or 'off'
   --log-format FORMAT        common (default) or combined
@@ -155,6 +158,7 @@ function makeSiteHandler(options: ServeOptions, redirects: RedirectRule[], sink:
     cors: options.cors,
     fallback: { cleanUrls: options.cleanUrls, spa: options.spa },
     addedFields: options.addedFields,
+    cgi: { extension: options.cgiExtension, timeoutMs: options.cgiTimeoutMs, searchPath: process.env.PATH ?? DEFAULT_CGI_SETTINGS.searchPath },
     extensionMaps: { ...DEFAULT_EXTENSION_MAPS, defaultCharset: options.defaultCharset },
     accessLogSnapshot: options.exposeAccessLog ? () => sink.snapshot() : undefined,
     healthPath: options.healthPath,

@@ -7,6 +7,7 @@
  */
 import { close, fstat, open, type Stats } from 'node:fs';
 import { promisify } from 'node:util';
+import { isCgiProgram } from '../content/cgi.js';
 import type { RequestContext } from '../context.js';
 import { describeFile, sameFile, type CachedFile } from '../file-cache.js';
 import { NOT_FOUND_RESPONSE } from '../not-found.js';
@@ -27,6 +28,8 @@ export const openPhase: Phase = {
   run(ctx) {
     const target = ctx.target;
     if (target?.kind !== 'file') return undefined;
+    // A program is run by the content phase, never opened and sent.
+    if (isCgiProgram(ctx)) return undefined;
     // A static file takes no path after its name (Apache's AcceptPathInfo default), and a
     // file named with a trailing slash is not that file.
     if (ctx.trailingPath !== '' || (ctx.indexOf === undefined && ctx.path?.path.endsWith('/') === true)) {

@@ -6,21 +6,20 @@
  * with the Allow that does apply otherwise).
  */
 import { HttpError } from '../../http/http-error.js';
+import { isCgiProgram } from '../content/cgi.js';
 import { methodNotAllowed } from '../methods.js';
 import type { Phase } from '../pipeline.js';
 
 export const permissionPhase: Phase = {
   name: 'permission',
   run(ctx) {
-    const request = ctx.request;
-    const method = request.method;
+    const method = ctx.request.method;
     const grants = ctx.grants;
     if (grants.put || grants.delete) ctx.permissions = { ...ctx.permissions, put: grants.put, delete: grants.delete };
-    if (method !== 'POST' && method !== 'PUT' && method !== 'DELETE' && method !== 'TRACE') return undefined;
-    // RFC 9110 section 15.5.12: a PUT or POST must say how long its content is.
-    if ((method === 'PUT' || method === 'POST') && !request.body.present && !request.fields.has('content-length')) {
-      throw new HttpError(411, `A ${method} request needs a Content-Length (or chunked Transfer-Encoding).`);
-    }
+    if (method !== 'POST' && method !== 'PUT' && method !== 'DELETE' && method !== 'TRACE' && method !== 'OPTIONS') return undefined;
+    if (isCgiProgram(ctx)) ctx.permissions = { ...ctx.permissions, post: true };
+    // No 411 here: it belongs to the handlers that use a body (content/cgi.ts), so a POST
+    // to static content is 501 with or without a length (http.md section 1).
     const permissions = ctx.permissions;
     if (method === 'POST' && permissions.post !== true) {
       throw new HttpError(501, 'POST is only implemented for CGI programs; this resource is static content.');

@@ -1,0 +1,155 @@
+/**
+ * Content handler `cgi`: a regular, executable file whose name ends in the CGI suffix is a
+ * program, run for GET, HEAD and POST (http.md section 9, RFC 3875), never served as a file.
+ * The file was found by the resolve phase inside the document root (symbolic links leading
+ * out are refused there), and it is spawned directly: no shell ever sees a request value.
+ *
+ * The answer is the program's: its status (`Status`), its fields, and its output streamed
+ * as the body, at the pace the client reads. A program that fails before a valid header
+ * block is a 500, one that takes too long a 504; what it wrote is never shown raw.
+ */
+import { basename, dirname } from 'node:path';
+import { CgiOutputError, type CgiHead } from '../../cgi/header-block.js';
+import { buildCgiEnvironment } from '../../cgi/environment.js';
+import { CgiInputError, CgiTimeoutError, runCgiProgram, type CgiRun } from '../../cgi/process-runner.js';
+import { HTML_TYPE, renderStatusPage } from '../../http/error-page.js';
+import { HttpError } from '../../http/http-error.js';
+import { BodyError } from '../../http/request-body.js';
+import type { HttpResponse } from '../../http/response.js';
+import { escapeHtml } from '../../http/syntax.js';
+import { SERVER_SOFTWARE } from '../../version.js';
+import type { CgiSettings } from '../config.js';
+import type { RequestContext } from '../context.js';
+import type { CachedFile } from '../file-cache.js';
+import type { ContentHandler } from './handler.js';
+
+export const DEFAULT_CGI_SETTINGS: CgiSettings = Object.freeze({
+  extension: '.cgi',
+  timeoutMs: 30_000,
+  searchPath: '/usr/local/bin:/usr/bin:/bin',
+});
+
+const ANY_EXECUTE_BIT = 0o111;
+
+/**
+ * Whether the target is a CGI program. Cheap enough for every request: most files fail the
+ * execute-bit test before the name is looked at.
+ */
+export function isCgiProgram(ctx: RequestContext): boolean {
+  const target = ctx.target;
+  if (target?.kind !== 'file') return false;
+  const config = ctx.site.config;
+  if (!config.cgiEnabled || (target.stats.mode & ANY_EXECUTE_BIT) === 0) return false;
+  const extension = (config.cgi ?? DEFAULT_CGI_SETTINGS).extension;
+  const path = target.fsPath;
+  const nameStart = path.length - extension.length;
+  // The suffix must follow at least one character of the name.
+  if (nameStart < 2 || path.charCodeAt(nameStart - 1) === 0x2f /* / */) return false;
+  return path.slice(nameStart).toLowerCase() === extension.toLowerCase();
+}
+
+export const cgiContent: ContentHandler = {
+  name: 'cgi',
+  accepts: (ctx) => isCgiProgram(ctx),
+  handle: (ctx) => runProgram(ctx),
+};
+
+async function runProgram(ctx: RequestContext): Promise<HttpResponse> {
+  const request = ctx.request;
+  const body = request.body;
+  // RFC 9110 section 15.5.12: the program reads its input by length; a POST must declare one.
+  if (request.method === 'POST' && !body.present && !request.fields.has('content-length')) {
+    throw new HttpError(411, 'A POST request needs a Content-Length (or chunked Transfer-Encoding).');
+  }
+  const program = ctx.target as CachedFile;
+  const settings = ctx.site.config.cgi ?? DEFAULT_CGI_SETTINGS;
+  const scriptName = scriptNameOf(ctx, program);
+  const peer = request.peer;
+  const env = buildCgiEnvironment({
+    serverSoftware: SERVER_SOFTWARE,
+    authority: request.authority,
+    localAddress: peer.localAddress,
+    localPort: peer.localPort,
+    remoteAddress: peer.remoteAddress,
+    remotePort: peer.remotePort,
+    protocol: request.version,
+    method: request.method,
+    requestUri: request.pathAndQuery,
+    scriptName,
+    scriptFilename: program.fsPath,
+    pathInfo: ctx.trailingPath,
+    queryString: ctx.path?.query ?? '',
+    authType: ctx.authType,
+    remoteUser: ctx.user,
+    contentLength: body.present ? body.length : undefined,
+    fields: request.fields,
+    searchPath: settings.searchPath,
+  });
+  const reportError = ctx.site.config.reportError;
+  const run = runCgiProgram({
+    program: program.fsPath,
+    cwd: dirname(program.fsPath),
+    env,
+    input: body.present ? body.stream() : undefined,
+    onInputUnread: () => body.discard(),
+    timeoutMs: settings.timeoutMs,
+    onStderrLine: (line) => reportError(`${scriptName}: ${line}`),
+  });
+  let head: CgiHead;
+  try {
+    head = await run.head;
+  } catch (error) {
+    throw answerForFailure(error, scriptName);
+  }
+  if (head.redirect && !(await run.hasBody())) return redirectPage(head, run);
+  return {
+    status: head.status,
+    ...(head.reason !== undefined ? { reason: head.reason } : {}),
+    headers: head.fields,
+    body: { kind: 'stream', length: declaredLength(head), open: () => run.body(), release: () => run.kill() },
+  };
+}
+
+/** The program's URL path: the request's path without what follows the program's name. */
+function scriptNameOf(ctx: RequestContext, program: CachedFile): string {
+  const path = ctx.path?.path ?? '/';
+  if (ctx.indexOf !== undefined) return `${path}${basename(program.fsPath)}`;
+  return ctx.trailingPath === '' ? path : path.slice(0, path.length - ctx.trailingPath.length);
+}
+
+/** The program's own Content-Length, when it is a valid one: the body is framed by it. */
+function declaredLength(head: CgiHead): number | undefined {
+  let length: number | undefined;
+  for (const [name, value] of head.fields) {
+    if (name.toLowerCase() !== 'content-length') continue;
+    if (!/^\d{1,15}$/.test(value) || (length !== undefined && length !== Number(value))) return undefined;
+    length = Number(value);
+  }
+  return length;
+}
+
+/** `Location` alone and no body (RFC 3875 section 6.2.3): 302 with a page of our own. */
+function redirectPage(head: CgiHead, run: CgiRun): HttpResponse {
+  run.kill();
+  const location = head.fields.find(([name]) => name.toLowerCase() === 'location')?.[1] ?? '';
+  const fields = head.fields.filter(([name]) => name.toLowerCase() !== 'content-type');
+  const link = `<p><a href="${escapeHtml(location)}">${escapeHtml(location)}</a></p>\n`;
+  return {
+    status: 302,
+    headers: [...fields, ['Content-Type', HTML_TYPE]],
+    body: { kind: 'generated', data: renderStatusPage(302, 'The document is at another address.', link) },
+  };
+}
+
+/** What the client is told when the program gave no usable answer; the cause goes to the error log. */
+function answerForFailure(error: unknown, scriptName: string): HttpError {
+  if (error instanceof CgiInputError && error.reason instanceof BodyError) return error.reason.httpError;
+  const cause = new Error(`CGI ${scriptName}: ${error instanceof Error ? error.message : String(error)}`);
+  if (error instanceof CgiTimeoutError) {
+    return new HttpError(504, 'The program did not answer in time and was stopped.', { cause });
+  }
+  if (error instanceof CgiOutputError) {
+    return new HttpError(500, 'The program did not produce a valid response.', { cause });
+  }
+  return new HttpError(500, 'The program could not be run.', { cause });
+}

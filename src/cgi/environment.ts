@@ -100,7 +100,6 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * UTF-8. Bytes that are UTF-8 (what clients send) reach the program unchanged.
  */
 function asEnvironmentText(value: string): string {
-  // eslint-disable-next-line no-control-regex
   if (!/[^\x00-\x7f]/.test(value)) return value;
   try {
     return utf8.decode(Buffer.from(value, 'latin1'));

@@ -62,6 +62,11 @@ export class BodyReader implements RequestBody {
     return this.mode === 'draining';
   }
 
+  /** The handler is reading the content through its stream (and has not let it go). */
+  get streaming(): boolean {
+    return this.mode === 'streaming';
+  }
+
   /** The handler asked for the content at some point (100 Continue may have gone out). */
   get requested(): boolean {
     return this.readable !== undefined;

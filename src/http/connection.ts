@@ -470,7 +470,9 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember {
     const body = this.body;
     if (body === undefined || body.finished) return body?.failure !== undefined;
     // The client may still be waiting for 100 Continue and never send the body.
-    if (this.current?.expectContinue === true && !this.continueSent) return true;
+    if (this.current?.expectContinue === true && !this.continueSent && !body.requested) return true;
+    // Still being read by the handler: judged when the response is out (maybeFinishExchange).
+    if (body.streaming) return false;
     const remaining = body.remainingLength;
     return remaining !== undefined && remaining > DRAIN_LIMIT;
   }
@@ -484,7 +486,9 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember {
     }
     const body = this.body;
     const closeForBody = this.unreadBodyForcesClose();
-    if (body !== undefined && !body.finished && !closeForBody) {
+    // A handler still reading the body (a CGI program answering while it reads its input)
+    // keeps it until the response is out; only then is the rest drained.
+    if (body !== undefined && !body.finished && !closeForBody && !body.streaming) {
       // Drain the rest while the response goes out.
       this.drainFrom = body.received;
       body.discard();
@@ -538,6 +542,11 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember {
     if (this.state !== 'busy' || !this.responseDone) return;
     const body = this.body;
     if (body !== undefined && !body.finished) {
+      if (body.streaming) {
+        // The response is out and the handler has not read to the end: drain the rest.
+        this.drainFrom = body.received;
+        body.discard();
+      }
       this.pumpBody();
       return;
     }

@@ -7,6 +7,7 @@ import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import { makeTempSite, startPorta, withPorta, type PortaServer, type TempSite } from '../helpers/porta-server.js';
 import { RawConnection, assertErrorPage, assertStandardFields, fetchOne, rawExchange, request } from '../helpers/raw-client.js';
+import { startPorta as spawnPorta } from '../helpers/spawn-porta.js';
 
 const T = { timeout: 15_000 };
 
@@ -406,6 +407,25 @@ describe('CGI limits and switches', () => {
         assert.ok(!res.text.includes('RAN-OUTSIDE'));
       });
     } finally {
+      await site.cleanup();
+    }
+  });
+
+  test('porta serve: stopping the server kills a program still running', { timeout: 20_000 }, async () => {
+    const site = await makeCgiSite();
+    const porta = spawnPorta(['serve', site.root, '--host', '127.0.0.1', '--port', '0', '--cgi-timeout', '60', '--access-log', 'off']);
+    try {
+      const [, port] = await porta.waitForStderr(/Local:\s+http:\/\/[^\s]*:(\d+)\//);
+      const conn = await RawConnection.open(Number(port));
+      conn.write(request('GET', '/bin/slow.cgi'));
+      const child = await readPid(site, 'bin/slow.pid');
+      assert.ok(await isRunning(child));
+      const result = await porta.stop('SIGTERM');
+      assert.equal(result.code, 0);
+      await eventually(async () => !(await isRunning(child)), 'the program to be killed when porta stopped');
+      conn.destroy();
+    } finally {
+      if (porta.child.exitCode === null) porta.child.kill('SIGKILL');
       await site.cleanup();
     }
   });

@@ -17,6 +17,7 @@ import type { RequestHandler } from '../../http/handler.js';
 import { createHttpsRedirectHandler } from '../../site/https-redirect.js';
 import { DEFAULT_EXTENSION_MAPS } from '../../site/media-type.js';
 import { parseRedirectRules, type RedirectRule } from '../../site/redirects.js';
+import { stopAllCgiPrograms } from '../../cgi/process-runner.js';
 import { DEFAULT_CGI_SETTINGS } from '../../site/content/cgi.js';
 import { createSiteHandler } from '../../site/site.js';
 import { PORTA_VERSION, SERVER_SOFTWARE } from '../../version.js';
@@ -269,6 +270,8 @@ async function runServer(args: readonly string[], startOptions: ServeOptions, ro
   stopReloading?.();
   if (signal !== undefined && !options.quiet) process.stderr.write(`porta: ${signal} received, finishing requests in flight and stopping\n`);
   await Promise.all([server.shutdown(SHUTDOWN_GRACE_MS), redirectServer?.shutdown(SHUTDOWN_GRACE_MS)]);
+  // CGI programs still running after the grace period would keep this process alive.
+  stopAllCgiPrograms();
   await sink.close();
   // The IPC channel would keep a worker alive after its work is done.
   if (role === 'worker') process.disconnect?.();

@@ -43,6 +43,8 @@ export interface StartPortaOptions {
   readonly exposeAccessLog?: boolean;
   /** Write the log to this file (as --access-log FILE); otherwise it is kept in memory. */
   readonly accessLogFile?: string;
+  /** Format each access-log line but keep none (long fuzz runs); logLines stays empty. */
+  readonly discardLog?: boolean;
 }
 
 export interface PortaServer {
@@ -110,6 +112,7 @@ export async function startPorta(options: StartPortaOptions): Promise<PortaServe
       handle,
       onExchange: (exchange) => {
         const line = formatAccessLine(toAccessRecord(exchange), logFormat);
+        if (options.discardLog === true) return;
         sink.write(line);
         logLines.push(line.replace(/\n$/, ''));
         for (const waiter of [...waiters]) waiter();

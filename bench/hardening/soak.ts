@@ -222,8 +222,9 @@ while (Date.now() < endAt) {
   sample();
 }
 running = false;
-agent.destroy();
+// Each loop finishes the request it is in; only then are the idle sockets let go.
 await Promise.race([Promise.all(loops), sleep(30_000)]);
+agent.destroy();
 
 const second = samples.slice(Math.floor(samples.length / 2));
 const rssGrowth = fittedGrowth(second.map((s) => s.t), second.map((s) => s.rss));

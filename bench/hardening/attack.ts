@@ -150,8 +150,14 @@ const bins = new Map<number, number>();
 for (const t of times) bins.set(Math.floor(t / 100), (bins.get(Math.floor(t / 100)) ?? 0) + 1);
 const perSecond = new Map<number, number>();
 for (const t of times) perSecond.set(Math.floor((t - (times[0] ?? 0)) / 1000), (perSecond.get(Math.floor((t - (times[0] ?? 0)) / 1000)) ?? 0) + 1);
+// Closes that follow each other within 30 ms are one burst (one sweep of the deadlines).
+const bursts: number[] = [];
+times.forEach((t, i) => {
+  if (i === 0 || t - (times[i - 1] as number) > 30) bursts.push(0);
+  bursts[bursts.length - 1] = (bursts[bursts.length - 1] as number) + 1;
+});
 const span = times.length > 1 ? ((times[times.length - 1] as number) - (times[0] as number)) / 1000 : 0;
-console.log(`closing at the header timeout: ${times.length} closed over ${span.toFixed(1)} s, at most ${Math.max(0, ...bins.values())} in one 100 ms interval; per second: ${[...perSecond.values()].join(', ')}${closed.stillOpen > 0 ? `; ${closed.stillOpen} never closed` : ''}`);
+console.log(`closing at the header timeout: ${times.length} closed over ${span.toFixed(1)} s, at most ${Math.max(0, ...bins.values())} in one 100 ms interval, in ${bursts.length} bursts of at most ${Math.max(0, ...bursts)}; per second: ${[...perSecond.values()].join(', ')}${closed.stillOpen > 0 ? `; ${closed.stillOpen} never closed` : ''}`);
 console.log(show('closing ', closing));
 await worker.terminate();
 const code = await child.stop();

@@ -39,7 +39,7 @@ export const CLOSE_BUDGET_MS = 5000;
 const CANARY_EVERY = 250;
 /**
  * Memory bounds. RSS of this process (porta and the clients, which hold whole responses of up
- * to 1 MiB each while checking them) plateaus at 250-350 MiB; it may never rise more than
+ * to 1 MiB each while checking them) plateaus at 150-250 MiB; it may never rise more than
  * RSS_CEILING_BYTES above its start. The JavaScript heap, measured after a forced collection at
  * every canary, must not keep growing: its linear trend over the second half of the run may
  * add at most HEAP_TREND_LIMIT_BYTES.

@@ -54,6 +54,8 @@ export interface StartPortaOptions {
   readonly healthPath?: string;
   /** Most connections open at once (--max-connections). */
   readonly maxConnections?: number;
+  /** Format each access-log line but keep none (long fuzz runs); logLines stays empty. */
+  readonly discardLog?: boolean;
 }
 
 export interface PortaServer {
@@ -131,6 +133,7 @@ export async function startPorta(options: StartPortaOptions): Promise<PortaServe
       handle,
       onExchange: (exchange) => {
         const line = formatAccessLine(toAccessRecord(exchange), logFormat);
+        if (options.discardLog === true) return;
         sink.write(line);
         logLines.push(line.replace(/\n$/, ''));
         for (const waiter of [...waiters]) waiter();

@@ -95,6 +95,21 @@ export function splitResponses(data: Buffer, options: SplitOptions = {}): SplitR
   return { responses, rest: data.subarray(offset) };
 }
 
+/**
+ * The one response that starts at `offset`, read as the answer to `method` (a HEAD answer
+ * has no body): the response and the index just past it, or 'incomplete' when more bytes are
+ * needed. Throws when the bytes there are not a well-formed response. For callers that do not
+ * know the methods in advance and must try both readings (the fuzzer).
+ */
+export function readResponseAt(data: Buffer, offset: number, method: string | undefined, ended: boolean): { response: ParsedResponse; end: number } | 'incomplete' {
+  try {
+    return parseOne(data, offset, method, ended);
+  } catch (error) {
+    if (error instanceof Incomplete) return 'incomplete';
+    throw error;
+  }
+}
+
 function parseOne(data: Buffer, start: number, method: string | undefined, ended: boolean): { response: ParsedResponse; end: number } {
   const headEnd = data.indexOf(CRLFCRLF, start);
   if (headEnd === -1) {

@@ -584,6 +584,46 @@ describe('porta head parser vs Node (llhttp): differential', () => {
     }
   });
 
+  // The cases of the hardening issue (items 5 and 8) that are decided by the head, each with
+  // what both parsers must do. (Transfer-Encoding look-alikes such as `chunked;q=1` and long
+  // zero-padded chunk sizes are decided by llhttp only once the body is read: they are in
+  // framing-differential.test.ts, which sends whole messages.)
+  // 'both-reject': framing neither may accept. 'same': both accept with the same parse.
+  // Otherwise the id of the DELIBERATE_DIFFERENCES entry that explains the disagreement.
+  const ISSUE_CASES: ReadonlyArray<readonly [name: string, head: string, expected: 'both-reject' | 'same' | string]> = [
+    ['Transfer-Encoding chunked,', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked,\r\n\r\n', 'both-reject'],
+    ['Transfer-Encoding chunked, chunked', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, chunked\r\n\r\n', 'both-reject'],
+    ['Transfer-Encoding chunked, then Content-Length', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n', 'both-reject'],
+    ['Transfer-Encoding with obs-fold', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:\r\n chunked\r\n\r\n', 'both-reject'],
+    ['Transfer-Encoding with a space before the colon', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding : chunked\r\n\r\n', 'both-reject'],
+    ['Transfer-Encoding in upper case (a case-insensitive token)', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: CHUNKED\r\n\r\n', 'same'],
+    ['two identical Content-Length fields', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n', 'both-reject'],
+    ['a Content-Length list of identical values', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 5\r\n\r\n', 'both-reject'],
+    ['a Content-Length with leading zeros', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 005\r\n\r\n', 'same'],
+    ['# in an origin-form target (porta ignores the fragment; both take the target as sent)', 'GET /a#frag HTTP/1.1\r\nHost: a\r\n\r\n', 'same'],
+    ['# and ? in an origin-form target', 'GET /a?q=1#frag HTTP/1.1\r\nHost: a\r\n\r\n', 'same'],
+    ['a lower-case method', 'get / HTTP/1.1\r\nHost: a\r\n\r\n', 'method-unknown-to-llhttp'],
+    ['a lower-case method with a body', 'post / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n', 'method-unknown-to-llhttp'],
+  ];
+
+  for (const [name, head, expected] of ISSUE_CASES) {
+    it(`issue case: ${name}: ${expected === 'same' ? 'both accept it alike' : expected === 'both-reject' ? 'both refuse it' : `a listed difference (${expected})`}`, async () => {
+      const bytes = Buffer.from(head, 'latin1');
+      const porta = portaOutcome(bytes);
+      const node = await oracle.outcome(bytes);
+      if (expected === 'both-reject') {
+        assert.equal(node.accepted, false, `node ${showOutcome(node)}`);
+        assert.equal(porta.accepted, false, `porta must not be more lenient than llhttp: ${showOutcome(porta)}`);
+      } else if (expected === 'same') {
+        assert.ok(porta.accepted && node.accepted, `porta ${showOutcome(porta)}; node ${showOutcome(node)}`);
+        assert.equal(compareAccepted(porta, node), undefined);
+      } else {
+        assert.notEqual(porta.accepted, node.accepted, `porta ${showOutcome(porta)}; node ${showOutcome(node)}`);
+        assert.equal(explain(viewOf(bytes), porta)?.id, expected);
+      }
+    });
+  }
+
   it('agrees with Node on generated heads, apart from the listed differences', async (t) => {
     const cases = fc.sample(headCase, { seed: SEED, numRuns: NUM_RUNS });
     const unexplained: string[] = [];

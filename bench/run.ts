@@ -105,7 +105,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if (pinning.server.length === 0) progress.note(pinning.note);
   progress.show('measuring how busy the machine is');
   const busyBefore = await cpuBusyPercent();
-  const fixtures = createFixtures();
+  const fixtures = await createFixtures();
   const generator = await chooseLoadGenerator(options, fixtures, pinning, progress);
   const limit = await openFilesLimit();
   if (memory && Number(limit) < options.idleConnections + 200) {
@@ -124,7 +124,7 @@ async function main(argv: readonly string[]): Promise<number> {
   let peerOutcomes: PeerOutcome[];
   try {
     peerOutcomes = await pool.startAll(peers);
-    for (const scenario of scenarios) scenarioOutcomes.push(...(await runScenario(pool, scenario, generator, settings, progress)));
+    for (const scenario of scenarios) scenarioOutcomes.push(...(await runScenario(pool, peers, scenario, generator, settings, progress)));
   } finally {
     await pool.stopAll();
   }
@@ -150,12 +150,13 @@ async function main(argv: readonly string[]): Promise<number> {
       memoryIdleConnections: options.idleConnections,
     },
     peers: peerOutcomes,
+    setups: pool.setups,
     scenarios: scenarioOutcomes,
     memory: memoryOutcomes,
   };
   process.stdout.write(renderReport(results));
-  const path = writeResults(results);
-  process.stderr.write(`results written to ${path}\n`);
+  const written = writeResults(results);
+  process.stderr.write(`results written to ${written.json}, chart ${written.chart} (also latest.json, latest.svg)\n`);
   return 0;
 }
 

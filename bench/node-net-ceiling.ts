@@ -1,0 +1,147 @@
+/**
+ * The `node-net-ceiling` reference: a raw node:net server that does the least a JavaScript
+ * HTTP/1.1 server can do. It finds each request head by its CRLFCRLF (so pipelined requests
+ * are answered in order), takes the path from the request line and writes a response held
+ * ready in memory with the same body bytes porta sends (the gzip-coded script for S10, the
+ * English variant for S6, the CGI program's output for S8). No parsing beyond that, no file
+ * system, no log: what JavaScript can reach on this machine. It reads no request bodies.
+ *
+ * Usage: node dist/bench/node-net-ceiling.js ROOT HOST PORT [--tls CERT KEY] [--workers N]
+ */
+import cluster from 'node:cluster';
+import { readFileSync } from 'node:fs';
+import { createServer as createNetServer, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { createServer as createTlsServer } from 'node:tls';
+import { gzipSync } from 'node:zlib';
+
+interface Prepared {
+  readonly status: string;
+  readonly fields: string;
+  readonly body: Buffer;
+}
+
+interface Ready {
+  head: Buffer;
+  headClose: Buffer;
+  readonly body: Buffer;
+}
+
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+const SPACE = 0x20;
+
+function prepareAll(root: string): Map<string, Prepared> {
+  const file = (path: string): Buffer => readFileSync(join(root, path));
+  const text = 'text/plain; charset=utf-8';
+  const map = new Map<string, Prepared>();
+  map.set('/small.txt', { status: '200 OK', fields: `Content-Type: ${text}\r\n`, body: file('small.txt') });
+  map.set('/large.bin', { status: '200 OK', fields: 'Content-Type: application/octet-stream\r\n', body: file('large.bin') });
+  map.set('/protected/small.txt', { status: '200 OK', fields: `Content-Type: ${text}\r\n`, body: file('protected/small.txt') });
+  map.set('/docs/index.html', {
+    status: '200 OK',
+    fields: 'Content-Type: text/html; charset=utf-8\r\nContent-Language: en\r\nContent-Location: index.html.en\r\nVary: accept-language\r\n',
+    body: file('docs/index.html.en'),
+  });
+  map.set('/app.js', {
+    status: '200 OK',
+    fields: 'Content-Type: text/javascript; charset=utf-8\r\nContent-Encoding: gzip\r\nVary: Accept-Encoding\r\n',
+    body: gzipSync(file('app.js'), { level: 1 }),
+  });
+  map.set('/hello.cgi', { status: '200 OK', fields: `Content-Type: text/plain\r\n`, body: Buffer.from('hello from a CGI program\n') });
+  return map;
+}
+
+const NOT_FOUND: Prepared = { status: '404 Not Found', fields: 'Content-Type: text/html; charset=utf-8\r\n', body: Buffer.from('<!doctype html><title>404 Not Found</title><h1>Not Found</h1>\n') };
+
+function formatAll(prepared: ReadonlyMap<string, Prepared>, ready: Map<string, Ready>): void {
+  const date = new Date().toUTCString();
+  const format = (entry: Prepared, connection: string): Buffer =>
+    Buffer.from(`HTTP/1.1 ${entry.status}\r\nServer: ceiling\r\nDate: ${date}\r\n${entry.fields}Content-Length: ${entry.body.length}\r\nConnection: ${connection}\r\n\r\n`, 'latin1');
+  for (const [path, entry] of [...prepared, ['', NOT_FOUND] as const]) {
+    const existing = ready.get(path);
+    if (existing !== undefined) {
+      existing.head = format(entry, 'keep-alive');
+      existing.headClose = format(entry, 'close');
+    } else {
+      ready.set(path, { head: format(entry, 'keep-alive'), headClose: format(entry, 'close'), body: entry.body });
+    }
+  }
+}
+
+const CLOSE = Buffer.from('onnection: close');
+const CLOSE_CAPITAL = Buffer.from('onnection: Close');
+
+function wantsClose(data: Buffer, start: number, end: number): boolean {
+  const head = data.subarray(start, end);
+  return head.indexOf(CLOSE) >= 0 || head.indexOf(CLOSE_CAPITAL) >= 0;
+}
+
+function serve(socket: Socket, ready: ReadonlyMap<string, Ready>, notFound: Ready): void {
+  let pending: Buffer | undefined;
+  socket.setNoDelay(true);
+  socket.on('error', () => socket.destroy());
+  socket.on('data', (chunk: Buffer) => {
+    const data = pending === undefined ? chunk : Buffer.concat([pending, chunk]);
+    let start = 0;
+    let close = false;
+    socket.cork();
+    for (;;) {
+      const end = data.indexOf(CRLFCRLF, start);
+      if (end < 0) break;
+      const pathStart = data.indexOf(SPACE, start) + 1;
+      const pathEnd = data.indexOf(SPACE, pathStart);
+      const entry = ready.get(data.toString('latin1', pathStart, pathEnd)) ?? notFound;
+      close = wantsClose(data, start, end);
+      socket.write(close ? entry.headClose : entry.head);
+      socket.write(entry.body);
+      start = end + 4;
+      if (close) break;
+    }
+    socket.uncork();
+    if (close) {
+      socket.end();
+      return;
+    }
+    pending = start < data.length ? data.subarray(start) : undefined;
+    if (pending !== undefined && pending.length > 65536) socket.destroy();
+  });
+}
+
+function main(argv: readonly string[]): void {
+  const [root, host, portText, ...rest] = argv;
+  if (root === undefined || host === undefined || portText === undefined) {
+    process.stderr.write('usage: node-net-ceiling ROOT HOST PORT [--tls CERT KEY] [--workers N]\n');
+    process.exit(2);
+  }
+  const tlsAt = rest.indexOf('--tls');
+  const workersAt = rest.indexOf('--workers');
+  const workers = workersAt >= 0 ? Number(rest[workersAt + 1]) : 1;
+  if (cluster.isPrimary && workers > 1) {
+    for (let i = 0; i < workers; i++) cluster.fork();
+    const stop = (): void => {
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.kill();
+      process.exit(0);
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    return;
+  }
+  const prepared = prepareAll(root);
+  const ready = new Map<string, Ready>();
+  formatAll(prepared, ready);
+  setInterval(() => formatAll(prepared, ready), 1000).unref();
+  const notFound = ready.get('') as Ready;
+  const handler = (socket: Socket): void => serve(socket, ready, notFound);
+  const server =
+    tlsAt >= 0
+      ? createTlsServer({ cert: readFileSync(rest[tlsAt + 1] ?? ''), key: readFileSync(rest[tlsAt + 2] ?? '') }, handler)
+      : createNetServer(handler);
+  server.listen(Number(portText), host);
+  // Like the other servers: idle keep-alive connections end after 5 s.
+  server.on('connection', (socket: Socket) => socket.setTimeout(5000, () => socket.destroy()));
+  const stop = (): void => process.exit(0);
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main(process.argv.slice(2));

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { Fixtures } from './fixtures.js';
 
 const MODULES = '/usr/lib/apache2/modules';
+// unixd and log_config are compiled into Debian's apache2.
 
 export interface ApacheFiles {
   readonly config: string;
@@ -26,13 +27,11 @@ export function writeApacheConfig(fixtures: Fixtures, host: string, port: number
   const user = process.getuid?.() === 0 ? 'User www-data\nGroup www-data\n' : '';
   const modules = [
     'mpm_event',
-    'unixd',
     'authz_core',
     'authz_host',
     'mime',
     'negotiation',
     'dir',
-    'log_config',
     'cgid',
     'auth_basic',
     'authn_core',

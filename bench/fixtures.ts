@@ -25,6 +25,11 @@ export const UPLOAD_PATH = '/upload/put.bin';
 export const CGI_PATH = '/hello.cgi';
 export const SCRIPT_PATH = '/app.js';
 export const SMALL_SIZE = 2 * 1024;
+/** What /hello.cgi prints as its body. */
+export const CGI_OUTPUT = 'hello from a CGI program\n';
+const ENGLISH_DOC = `<!doctype html><title>Docs</title><p>${'English documentation. '.repeat(80)}</p>\n`;
+/** Size of the English variant, the one Accept-Language: en selects. */
+export const NEGOTIATED_BYTES = Buffer.byteLength(ENGLISH_DOC);
 export const LARGE_SIZE = 10 * 1024 * 1024;
 export const UPLOAD_SIZE = 1024 * 1024;
 export const SCRIPT_SIZE = 50 * 1024;
@@ -114,7 +119,7 @@ export async function createFixtures(): Promise<Fixtures> {
 
   const docs = join(documentRoot, 'docs');
   mkdirSync(docs);
-  writeFileSync(join(docs, 'index.html.en'), `<!doctype html><title>Docs</title><p>${'English documentation. '.repeat(80)}</p>\n`);
+  writeFileSync(join(docs, 'index.html.en'), ENGLISH_DOC);
   writeFileSync(join(docs, 'index.html.fr'), `<!doctype html><title>Docs</title><p>${'Documentation en français. '.repeat(80)}</p>\n`);
 
   const protectedDir = join(documentRoot, 'protected');
@@ -128,7 +133,7 @@ export async function createFixtures(): Promise<Fixtures> {
   writeFileSync(join(upload, AUTH_FILE), authControlFile('ALLOW-PUT\n'));
 
   const cgi = join(documentRoot, CGI_PATH.slice(1));
-  writeFileSync(cgi, "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\nhello from a CGI program\\n'\n");
+  writeFileSync(cgi, `#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n${CGI_OUTPUT.replace('\n', '\\n')}'\n`);
   chmodSync(cgi, 0o755);
 
   writeFileSync(join(documentRoot, SCRIPT_PATH.slice(1)), scriptBody());

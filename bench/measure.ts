@@ -10,7 +10,7 @@ import { probe } from './net.js';
 import type { Medians, ScenarioOutcome } from './results.js';
 import type { Scenario, ScenarioLoad } from './scenarios.js';
 import type { RunningServer } from './server.js';
-import { SMALL_PATH, SMALL_SIZE } from './fixtures.js';
+import { SMALL_PATH } from './fixtures.js';
 
 export interface IdleHeld extends OpenReport {
   readonly closedByServer: number;
@@ -61,24 +61,25 @@ export interface ProbeVerdict {
 /** One request before loading: is the answer one this scenario can measure? */
 export async function checkAnswer(server: RunningServer, load: ScenarioLoad): Promise<ProbeVerdict> {
   const what = `probe ${load.method} ${load.path}`;
+  const tls = server.variant === 'tls';
+  const body = load.bodyBytes > 0 ? Buffer.alloc(load.bodyBytes, 0x70) : undefined;
+  const wrong = (why: string): ProbeVerdict => ({ notApplicable: `${what}: ${why}`, note: undefined });
   try {
-    const answer = await probe(server.port, {
-      path: load.path,
-      method: load.method,
-      headers: { ...load.headers },
-      body: load.bodyBytes > 0 ? Buffer.alloc(load.bodyBytes, 0x70) : undefined,
-      tls: server.variant === 'tls',
-    });
-    if (!load.expectStatus.includes(answer.status)) {
-      return { notApplicable: `${what}: status ${answer.status}, expected ${load.expectStatus.join('/')}`, note: undefined };
+    if (load.withoutCredentials !== undefined) {
+      const headers = Object.fromEntries(Object.entries(load.headers).filter(([name]) => name.toLowerCase() !== 'authorization'));
+      const bare = await probe(server.port, { path: load.path, method: load.method, headers, body, tls });
+      if (bare.status !== load.withoutCredentials) return wrong(`status ${bare.status} without credentials, expected ${load.withoutCredentials} (not protected)`);
     }
-    if (load.method === 'GET' && load.expectStatus[0] === 200 && load.path.endsWith(SMALL_PATH) && answer.bytes !== SMALL_SIZE) {
-      return { notApplicable: `${what}: ${answer.bytes} bytes, expected ${SMALL_SIZE}`, note: undefined };
+    const answer = await probe(server.port, { path: load.path, method: load.method, headers: { ...load.headers }, body, tls });
+    if (!load.expectStatus.includes(answer.status)) return wrong(`status ${answer.status}, expected ${load.expectStatus.join('/')}`);
+    if (load.expectEncoded === true && answer.contentEncoding === undefined) return wrong(`answered without compression (${answer.bytes} bytes)`);
+    if (load.expectBytes !== undefined && load.expectEncoded !== true && answer.bytes !== load.expectBytes) {
+      return wrong(`${answer.bytes} bytes, expected ${load.expectBytes}`);
     }
     const coding = 'accept-encoding' in lowerKeys(load.headers) ? `sent ${answer.bytes} bytes, ${answer.contentEncoding ?? 'not compressed'}` : undefined;
     return { notApplicable: undefined, note: coding };
   } catch (error) {
-    return { notApplicable: `${what}: ${error instanceof Error ? error.message : String(error)}`, note: undefined };
+    return wrong(error instanceof Error ? error.message : String(error));
   }
 }
 

@@ -15,7 +15,7 @@ import { choosePinning, findExecutable, installExitHandlers, runCommand, type Pi
 import { Progress } from './progress.js';
 import { renderReport, writeResults } from './report.js';
 import type { BenchResults, MemoryOutcome, PeerOutcome, ScenarioOutcome } from './results.js';
-import { MEMORY_ID, SCENARIOS, type Scenario } from './scenarios.js';
+import { MEMORY_ID, REFERENCE_ROWS, SCENARIOS, type Scenario } from './scenarios.js';
 import { runScenario, ServerPool, type Settings } from './schedule.js';
 import { startServer } from './server.js';
 
@@ -43,7 +43,8 @@ function selectPeers(options: BenchOptions): Peer[] {
   if (unknown.length > 0) {
     throw new OptionsError(`unknown peer ${unknown.join(', ')} (known: ${PEERS.map((peer) => peer.name).join(', ')})`);
   }
-  return PEERS.filter((peer) => wanted.has(peer.name));
+  // The reference rows are never hidden (issue 12): they come with any selection.
+  return PEERS.filter((peer) => wanted.has(peer.name) || REFERENCE_ROWS.includes(peer.name));
 }
 
 function selectScenarios(options: BenchOptions): { scenarios: Scenario[]; memory: boolean } {

@@ -6,13 +6,16 @@
  */
 import {
   BASIC_AUTHORIZATION,
+  CGI_OUTPUT,
   CGI_PATH,
+  NEGOTIATED_BYTES,
   LARGE_PATH,
   MISSING_PATH,
   NEGOTIATED_PATH,
   PROTECTED_PATH,
   SCRIPT_PATH,
   SMALL_PATH,
+  SMALL_SIZE,
   UPLOAD_PATH,
   UPLOAD_SIZE,
 } from './fixtures.js';
@@ -35,6 +38,12 @@ export interface ScenarioLoad {
   readonly expectStatus: readonly number[];
   /** Idle keep-alive connections the harness holds open during the load (S7). */
   readonly idleConnections: boolean;
+  /** The body size the probe must see (uncompressed answers), e.g. a CGI program's output and not its source. */
+  readonly expectBytes?: number;
+  /** The answer must carry a Content-Encoding (S10: an uncompressed answer is not comparable). */
+  readonly expectEncoded?: boolean;
+  /** Protected scenarios: the status the same request without Authorization must get (401). */
+  readonly withoutCredentials?: number;
 }
 
 export interface Scenario {
@@ -62,12 +71,13 @@ const keepAlive = (path: string, connections: number, expectStatus: readonly num
   pipeline: 1,
   expectStatus,
   idleConnections: false,
+  ...(path === SMALL_PATH ? { expectBytes: SMALL_SIZE } : {}),
 });
 
 const plain = { variant: 'plain', reference: 'nginx' } as const;
 
 export const SCENARIOS: readonly Scenario[] = [
-  { id: 'S1', title: '2 KB file, keep-alive, 50 connections', metric: 'requests', load: keepAlive(SMALL_PATH, 50), ...plain },
+  { id: 'S1', title: '2 KB file, keep-alive, 50 connections', metric: 'requests', load: { ...keepAlive(SMALL_PATH, 50), expectBytes: SMALL_SIZE }, ...plain },
   {
     id: 'S2',
     title: '2 KB file, Connection: close, 50 connections',
@@ -88,7 +98,7 @@ export const SCENARIOS: readonly Scenario[] = [
     id: 'S6',
     title: 'negotiated resource (MultiViews: /docs/index.html from index.html.en/.fr, Accept-Language: en)',
     metric: 'requests',
-    load: { ...keepAlive(NEGOTIATED_PATH, 50), headers: { 'Accept-Language': 'en' } },
+    load: { ...keepAlive(NEGOTIATED_PATH, 50), headers: { 'Accept-Language': 'en' }, expectBytes: NEGOTIATED_BYTES },
     variant: 'plain',
     reference: 'apache',
     extraPeers: [],
@@ -104,7 +114,7 @@ export const SCENARIOS: readonly Scenario[] = [
     id: 'S8',
     title: 'small CGI program (sh script), 8 connections',
     metric: 'requests',
-    load: keepAlive(CGI_PATH, 8),
+    load: { ...keepAlive(CGI_PATH, 8), expectBytes: Buffer.byteLength(CGI_OUTPUT) },
     variant: 'plain',
     reference: 'apache',
     extraPeers: [],
@@ -113,7 +123,7 @@ export const SCENARIOS: readonly Scenario[] = [
     id: 'S1-BASIC',
     title: 'S1 behind Basic authentication',
     metric: 'requests',
-    load: { ...keepAlive(PROTECTED_PATH, 50), headers: { Authorization: BASIC_AUTHORIZATION } },
+    load: { ...keepAlive(PROTECTED_PATH, 50), headers: { Authorization: BASIC_AUTHORIZATION }, expectBytes: SMALL_SIZE, withoutCredentials: 401 },
     ...plain,
     extraPeers: [],
   },
@@ -134,6 +144,7 @@ export const SCENARIOS: readonly Scenario[] = [
       method: 'PUT',
       bodyBytes: UPLOAD_SIZE,
       headers: { Authorization: BASIC_AUTHORIZATION, 'Content-Type': 'application/octet-stream' },
+      withoutCredentials: 401,
     },
     ...plain,
     extraPeers: [],
@@ -142,11 +153,11 @@ export const SCENARIOS: readonly Scenario[] = [
     id: 'S10',
     title: '50 KB JavaScript, Accept-Encoding: gzip, deflate, br',
     metric: 'requests',
-    load: { ...keepAlive(SCRIPT_PATH, 50), headers: { 'Accept-Encoding': 'gzip, deflate, br' } },
+    load: { ...keepAlive(SCRIPT_PATH, 50), headers: { 'Accept-Encoding': 'gzip, deflate, br' }, expectEncoded: true },
     ...plain,
     extraPeers: [],
   },
-  { id: 'S1-TLS', title: 'S1 over HTTPS (self-signed certificate)', metric: 'requests', load: keepAlive(SMALL_PATH, 50), variant: 'tls', reference: 'nginx', extraPeers: [] },
+  { id: 'S1-TLS', title: 'S1 over HTTPS (self-signed certificate)', metric: 'requests', load: { ...keepAlive(SMALL_PATH, 50), expectBytes: SMALL_SIZE }, variant: 'tls', reference: 'nginx', extraPeers: [] },
   {
     id: 'MC',
     title: 'S1 on every core: porta --workers auto, nginx worker_processes auto, load generator unpinned',

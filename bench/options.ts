@@ -18,6 +18,8 @@ export interface BenchOptions {
   readonly s7IdleConnections: number;
   /** Forced load generator; undefined picks wrk, then autocannon. */
   readonly loadGenerator: LoadGeneratorName | undefined;
+  /** Re-draw the chart (and the table) from a results JSON instead of measuring. */
+  readonly chartFrom: string | undefined;
   readonly help: boolean;
 }
 
@@ -34,6 +36,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --idle-connections N  idle connections opened for the memory figure (default 10000)
   --s7-idle N           idle connections held during S7 (default 1000)
   --loadgen NAME        force the load generator: wrk or autocannon
+  --chart-from FILE     print the report and write the chart of an earlier results JSON
+                        (FILE.svg beside it), measuring nothing
   --help                this text
 `;
 
@@ -74,6 +78,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
         'idle-connections': { type: 'string' },
         's7-idle': { type: 'string' },
         loadgen: { type: 'string' },
+        'chart-from': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -97,6 +102,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     idleConnections: Math.floor(positiveNumber('idle-connections', values['idle-connections'], 10_000)),
     s7IdleConnections: Math.floor(positiveNumber('s7-idle', values['s7-idle'], 1000)),
     loadGenerator: loadgen,
+    chartFrom: values['chart-from'],
     help: values.help === true,
   };
 }

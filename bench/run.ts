@@ -3,7 +3,9 @@
  * scenarios of shared/spec/performance.md with wrk (autocannon as fallback), prints the
  * table with ratios to nginx and writes bench/results/<date-time>.json. See bench/README.md.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { platform } from 'node:os';
+import { renderChart } from './chart.js';
 import { autocannonVersion, createAutocannon, findAutocannon } from './autocannon.js';
 import { createFixtures, type Fixtures } from './fixtures.js';
 import type { LoadGenerator } from './load.js';
@@ -115,6 +117,14 @@ async function main(argv: readonly string[]): Promise<number> {
   const options = parseBenchOptions(argv);
   if (options.help) {
     process.stdout.write(USAGE);
+    return 0;
+  }
+  if (options.chartFrom !== undefined) {
+    const earlier = JSON.parse(readFileSync(options.chartFrom, 'utf8')) as BenchResults;
+    process.stdout.write(renderReport(earlier));
+    const chart = options.chartFrom.replace(/\.json$/, '') + '.svg';
+    writeFileSync(chart, renderChart(earlier));
+    process.stderr.write(`chart written to ${chart}\n`);
     return 0;
   }
   installExitHandlers();

@@ -1,6 +1,8 @@
 /**
- * The end of a run: the scenario x server table (req/s or MB/s, p99, ratio to nginx from
- * the same run, failed requests), the memory figures, and the JSON file in bench/results/.
+ * The end of a run: the scenario x server table (req/s or MB/s, p99, ratio to the
+ * scenario's reference from the same run, porta's share of the ceiling, failed requests,
+ * n/a reasons), the multi-core table, the memory figures, the targets, every server's
+ * command line and config file; and the JSON and SVG chart in bench/results/.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -13,7 +13,7 @@ import { cpuBusyPercent, describeMachine } from './machine.js';
 import { median } from './measure.js';
 import { measureMemory } from './memory-figures.js';
 import { OptionsError, parseBenchOptions, USAGE, type BenchOptions } from './options.js';
-import { PEERS, type Peer } from './peers.js';
+import { participation, PEERS, type Peer } from './peers.js';
 import { choosePinning, findExecutable, installExitHandlers, runCommand, type Pinning } from './processes.js';
 import { Progress } from './progress.js';
 import { renderReport, writeResults } from './report.js';
@@ -80,7 +80,9 @@ function medianMemory(outcomes: readonly MemoryOutcome[]): MemoryOutcome | undef
  */
 async function memoryPhase(peers: readonly Peer[], connections: number, portaRuns: number, fixtures: Fixtures, pinning: Pinning, progress: Progress): Promise<MemoryOutcome[]> {
   const outcomes: MemoryOutcome[] = [];
-  for (const peer of peers) {
+  const s1 = SCENARIOS.find((scenario) => scenario.id === 'S1');
+  // Static-file servers only: Apache is here for negotiation and CGI, not for holding 10,000 idle connections.
+  for (const peer of peers.filter((candidate) => s1 === undefined || participation(candidate, s1) === undefined)) {
     const measured: MemoryOutcome[] = [];
     for (let run = 0; run < (peer.name === 'porta' ? portaRuns : 1); run++) {
       progress.show(`MEM ${peer.name}: starting`);

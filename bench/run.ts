@@ -22,7 +22,7 @@ import { MEMORY_ID, REFERENCE_ROWS, SCENARIOS, type Scenario } from './scenarios
 import { runScenario, ServerPool, type Settings } from './schedule.js';
 import { startServer } from './server.js';
 
-const PEER_ALIASES: Record<string, string> = { 'sirv-cli': 'sirv', node: 'node-http', 'node:http': 'node-http' };
+const PEER_ALIASES: Record<string, string> = { 'sirv-cli': 'sirv', node: 'node-http', 'node:http': 'node-http', apache2: 'apache', httpd: 'apache', ceiling: 'node-net-ceiling' };
 
 async function chooseLoadGenerator(options: BenchOptions, fixtures: Fixtures, pinning: Pinning, progress: Progress): Promise<LoadGenerator> {
   const wrk = options.loadGenerator === 'autocannon' ? undefined : findExecutable('wrk');
@@ -156,13 +156,15 @@ async function main(argv: readonly string[]): Promise<number> {
   const scenarioOutcomes: ScenarioOutcome[] = [];
   let peerOutcomes: PeerOutcome[];
   try {
-    peerOutcomes = await pool.startAll(peers);
+    // Start only the servers some selected scenario needs (Apache is there for S6 and S8).
+    const needed = peers.filter((peer) => scenarios.some((scenario) => scenario.load !== undefined && participation(peer, scenario) === undefined));
+    peerOutcomes = await pool.startAll(needed);
     for (const scenario of scenarios) scenarioOutcomes.push(...(await runScenario(pool, peers, scenario, generator, settings, progress)));
   } finally {
     await pool.stopAll();
   }
   for (const peer of PEERS) {
-    if (!peers.includes(peer)) peerOutcomes.push({ name: peer.name, what: peer.what, status: 'not selected' });
+    if (!peerOutcomes.some((outcome) => outcome.name === peer.name)) peerOutcomes.push({ name: peer.name, what: peer.what, status: 'not selected' });
   }
   scenarioOutcomes.push(...skippedOutcomes(scenarios));
   progress.show('measuring how busy the machine is');

@@ -70,8 +70,9 @@ export function autocannonVersion(script: string): string {
 export function createAutocannon(script: string, version: string, pin: readonly string[]): LoadGenerator {
   const run = async (spec: LoadSpec): Promise<LoadResult> => {
     const headerArgs = Object.entries(spec.headers).flatMap(([name, value]) => ['-H', `${name}=${value}`]);
+    if (spec.bodyBytes > 0) throw new Error('autocannon fallback: request bodies not supported here (install wrk)');
     const command = [
-      ...pin,
+      ...(spec.multicore ? [] : pin),
       process.execPath,
       script,
       '--json',
@@ -81,8 +82,10 @@ export function createAutocannon(script: string, version: string, pin: readonly 
       String(spec.durationSeconds),
       '-p',
       String(spec.pipeline),
+      '-m',
+      spec.method,
       ...headerArgs,
-      `http://${HOST}:${spec.port}${spec.path}`,
+      `${spec.tls ? 'https' : 'http'}://${HOST}:${spec.port}${spec.path}`,
     ];
     const output = await runCommand(command, (spec.durationSeconds + OVERRUN_SECONDS) * 1000);
     if (output.timedOut) throw new Error(`autocannon did not finish within ${spec.durationSeconds + OVERRUN_SECONDS} s`);

@@ -11,6 +11,12 @@ export interface LoadSpec {
   readonly headers: Readonly<Record<string, string>>;
   /** Requests written back to back per connection (1 = no pipelining). */
   readonly pipeline: number;
+  readonly method: 'GET' | 'PUT';
+  /** Bytes of request body per request (PUT), 0 for none. */
+  readonly bodyBytes: number;
+  readonly tls: boolean;
+  /** Multi-core scenario: the generator runs unpinned with a thread per CPU. */
+  readonly multicore: boolean;
 }
 
 export interface LoadErrors {

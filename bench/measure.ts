@@ -10,7 +10,7 @@ import { probe } from './net.js';
 import type { Medians, ScenarioOutcome } from './results.js';
 import type { Scenario, ScenarioLoad } from './scenarios.js';
 import type { RunningServer } from './server.js';
-import { SMALL_PATH, SMALL_SIZE } from './fixtures.js';
+import { SMALL_PATH } from './fixtures.js';
 
 export interface IdleHeld extends OpenReport {
   readonly closedByServer: number;
@@ -43,26 +43,48 @@ function medians(runs: readonly LoadResult[]): Medians {
   };
 }
 
-/** Socket errors plus answers whose status is not the expected one. */
+/** Socket errors plus answers whose status is not an expected one. */
 function failedRequests(run: LoadResult, load: ScenarioLoad): number {
   const { connect, read, write, timeout, status } = run.errors;
   // wrk counts statuses >= 400 (autocannon: non-2xx); for an expected 404 the rest are wrong.
-  const wrongStatus = load.expectStatus >= 400 ? Math.max(0, run.requests - status) : status;
+  const wrongStatus = load.expectStatus.every((code) => code >= 400) ? Math.max(0, run.requests - status) : status;
   return connect + read + write + timeout + wrongStatus;
 }
 
-/** One request before loading: undefined when the answer is right, else what is wrong. */
-export async function checkAnswer(server: RunningServer, load: ScenarioLoad): Promise<string | undefined> {
+export interface ProbeVerdict {
+  /** Why the server cannot be measured in this scenario (a wrong answer), or undefined. */
+  readonly notApplicable: string | undefined;
+  /** What the answer looked like, when it matters (the coding of S10). */
+  readonly note: string | undefined;
+}
+
+/** One request before loading: is the answer one this scenario can measure? */
+export async function checkAnswer(server: RunningServer, load: ScenarioLoad): Promise<ProbeVerdict> {
+  const what = `probe ${load.method} ${load.path}`;
+  const tls = server.variant === 'tls';
+  const body = load.bodyBytes > 0 ? Buffer.alloc(load.bodyBytes, 0x70) : undefined;
+  const wrong = (why: string): ProbeVerdict => ({ notApplicable: `${what}: ${why}`, note: undefined });
   try {
-    const answer = await probe(server.port, load.path, { ...load.headers });
-    if (answer.status !== load.expectStatus) return `probe GET ${load.path}: status ${answer.status}, expected ${load.expectStatus}`;
-    if (load.expectStatus === 200 && load.path === SMALL_PATH && answer.bytes !== SMALL_SIZE) {
-      return `probe GET ${load.path}: ${answer.bytes} bytes, expected ${SMALL_SIZE}`;
+    if (load.withoutCredentials !== undefined) {
+      const headers = Object.fromEntries(Object.entries(load.headers).filter(([name]) => name.toLowerCase() !== 'authorization'));
+      const bare = await probe(server.port, { path: load.path, method: load.method, headers, body, tls });
+      if (bare.status !== load.withoutCredentials) return wrong(`status ${bare.status} without credentials, expected ${load.withoutCredentials} (not protected)`);
     }
-    return undefined;
+    const answer = await probe(server.port, { path: load.path, method: load.method, headers: { ...load.headers }, body, tls });
+    if (!load.expectStatus.includes(answer.status)) return wrong(`status ${answer.status}, expected ${load.expectStatus.join('/')}`);
+    if (load.expectEncoded === true && answer.contentEncoding === undefined) return wrong(`answered without compression (${answer.bytes} bytes)`);
+    if (load.expectBytes !== undefined && load.expectEncoded !== true && answer.bytes !== load.expectBytes) {
+      return wrong(`${answer.bytes} bytes, expected ${load.expectBytes}`);
+    }
+    const coding = 'accept-encoding' in lowerKeys(load.headers) ? `sent ${answer.bytes} bytes, ${answer.contentEncoding ?? 'not compressed'}` : undefined;
+    return { notApplicable: undefined, note: coding };
   } catch (error) {
-    return `probe GET ${load.path}: ${error instanceof Error ? error.message : String(error)}`;
+    return wrong(error instanceof Error ? error.message : String(error));
   }
+}
+
+function lowerKeys(headers: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
 }
 
 /** One load run of `seconds`, with the scenario's idle connections held around it. */
@@ -83,7 +105,13 @@ export async function runLoad(
       opened = await idle.open(idleConnections);
     }
     onStage(`${seconds} s`);
-    const result = await generator.run({ ...load, port: server.port, durationSeconds: seconds });
+    const result = await generator.run({
+      ...load,
+      port: server.port,
+      durationSeconds: seconds,
+      tls: server.variant === 'tls',
+      multicore: server.variant === 'multicore',
+    });
     const held = opened && idle ? { ...opened, opened: idle.openCount, closedByServer: idle.closedCount } : undefined;
     return { result, idle: held };
   } finally {
@@ -104,8 +132,8 @@ function combineIdle(runs: readonly MeasuredRun[]): IdleHeld | undefined {
   };
 }
 
-export function summarize(scenario: Scenario, peer: string, runs: readonly MeasuredRun[], failure: string | undefined): ScenarioOutcome {
-  const base = { scenario: scenario.id, title: scenario.title, metric: scenario.metric, peer };
+export function summarize(scenario: Scenario, peer: string, runs: readonly MeasuredRun[], failure: string | undefined, note?: string): ScenarioOutcome {
+  const base = { scenario: scenario.id, title: scenario.title, metric: scenario.metric, peer, ...(note !== undefined ? { note } : {}) };
   const results = runs.map((run) => run.result);
   const load = scenario.load;
   if (load === undefined) return { ...base, status: 'skipped', reason: scenario.skipReason ?? 'skipped', runs: [], errors: 0 };

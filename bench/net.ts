@@ -2,7 +2,8 @@
  * Loopback helpers: pick a free port, wait until a server accepts, and probe one request
  * so a server that answers wrongly is noticed before it is loaded. 127.0.0.1 only.
  */
-import { request } from 'node:http';
+import { request, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { createConnection, createServer } from 'node:net';
 
 export const HOST = '127.0.0.1';
@@ -56,22 +57,34 @@ export async function waitForAccept(port: number, timeoutMs: number, gaveUp: () 
 export interface ProbeResult {
   readonly status: number;
   readonly bytes: number;
+  readonly contentEncoding: string | undefined;
 }
 
-/** One GET on a fresh connection; rejects on error or after timeoutMs. */
-export function probe(port: number, path: string, headers: Record<string, string>, timeoutMs = 5000): Promise<ProbeResult> {
+export interface ProbeRequest {
+  readonly path: string;
+  readonly method: string;
+  readonly headers: Record<string, string>;
+  readonly body: Buffer | undefined;
+  readonly tls: boolean;
+}
+
+/** One request on a fresh connection (HTTPS without certificate checks); rejects on error or after timeoutMs. */
+export function probe(port: number, wanted: ProbeRequest, timeoutMs = 5000): Promise<ProbeResult> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: HOST, port, path, method: 'GET', headers, agent: false, timeout: timeoutMs }, (res) => {
+    const options = { host: HOST, port, path: wanted.path, method: wanted.method, headers: wanted.headers, agent: false, timeout: timeoutMs };
+    const onResponse = (res: IncomingMessage): void => {
       let bytes = 0;
       res.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
       });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }));
+      const encoding = res.headers['content-encoding'];
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes, contentEncoding: encoding }));
       res.on('error', reject);
-    });
+    };
+    const req = wanted.tls ? httpsRequest({ ...options, rejectUnauthorized: false }, onResponse) : request(options, onResponse);
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on('error', reject);
-    req.end();
+    req.end(wanted.body);
   });
 }
 

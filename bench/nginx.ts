@@ -1,11 +1,17 @@
 /**
- * nginx as the reference peer: one worker in the foreground (no master, no daemon),
- * sendfile on, access log on, keep-alive timeout 5 s and practically unlimited requests
- * per connection. Every path nginx writes (pid, temp dirs, logs) is inside the scratch
- * directory, so it runs as any user.
+ * nginx as the reference peer, in production mode as packages and containers start it:
+ * master process on, one worker (`worker_processes auto` for the multi-core scenario),
+ * `daemon off` in the foreground, sendfile on, open_file_cache as a tuned site sets it,
+ * access log on, keep-alive timeout 5 s and practically unlimited requests per connection.
+ * Basic auth for /protected/ and /upload/ (same user as porta's control files), WebDAV PUT
+ * for /upload/, gzip for JavaScript (Debian's nginx has no brotli module), HTTPS with the
+ * bench's self-signed certificate for the TLS variant. Every path nginx writes (pid, temp
+ * dirs, logs) is inside the scratch directory.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Fixtures, TlsFiles } from './fixtures.js';
+import type { Variant } from './scenarios.js';
 
 export interface NginxFiles {
   /** nginx -p prefix */
@@ -18,11 +24,12 @@ export interface NginxFiles {
 const FALLBACK_TYPES = `types {
         text/plain txt;
         text/html html;
+        application/javascript js;
         application/octet-stream bin;
     }`;
 
-export function writeNginxConfig(scratch: string, documentRoot: string, host: string, port: number): NginxFiles {
-  const prefix = join(scratch, 'nginx');
+export function writeNginxConfig(fixtures: Fixtures, host: string, port: number, variant: Variant, tls: TlsFiles | undefined): NginxFiles {
+  const prefix = join(fixtures.scratch, `nginx-${variant}-${port}`);
   mkdirSync(prefix, { recursive: true });
   for (const dir of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(prefix, dir), { recursive: true });
   const errorLog = join(prefix, 'error.log');
@@ -31,9 +38,13 @@ export function writeNginxConfig(scratch: string, documentRoot: string, host: st
   const types = existsSync(mimeTypes) ? `include ${mimeTypes};` : FALLBACK_TYPES;
   // `user` only means something when nginx starts as root; elsewhere it would warn.
   const user = process.getuid?.() === 0 ? 'user root;' : '';
+  const listen = tls === undefined ? `listen ${host}:${port};` : `listen ${host}:${port} ssl;
+        ssl_certificate ${tls.cert};
+        ssl_certificate_key ${tls.key};`;
+  const auth = `auth_basic "porta bench";
+            auth_basic_user_file ${fixtures.htpasswd};`;
   const config = `${user}
-worker_processes 1;
-master_process off;
+worker_processes ${variant === 'multicore' ? 'auto' : '1'};
 daemon off;
 pid ${join(prefix, 'nginx.pid')};
 error_log ${errorLog} error;
@@ -49,9 +60,13 @@ http {
     sendfile on;
     # nginx's default; Debian's nginx.conf turns it on, which halves pipelined (S4) throughput here.
     tcp_nopush off;
+    open_file_cache max=1000 inactive=20s;
+    open_file_cache_valid 30s;
     keepalive_timeout 5;
     keepalive_requests 1000000;
     access_log ${accessLog};
+    gzip on;
+    gzip_types text/plain text/css application/javascript text/javascript application/json;
     client_body_temp_path ${join(prefix, 'client_body')};
     proxy_temp_path ${join(prefix, 'proxy')};
     fastcgi_temp_path ${join(prefix, 'fastcgi')};
@@ -59,8 +74,17 @@ http {
     scgi_temp_path ${join(prefix, 'scgi')};
 
     server {
-        listen ${host}:${port};
-        root ${documentRoot};
+        ${listen}
+        root ${fixtures.documentRoot};
+
+        location /protected/ {
+            ${auth}
+        }
+        location /upload/ {
+            ${auth}
+            dav_methods PUT DELETE;
+            client_max_body_size 2m;
+        }
     }
 }
 `;

@@ -3,9 +3,10 @@
  * into memory at start and answers GET/HEAD from there, 404 otherwise. It shows what the
  * platform's own HTTP stack costs with no file system work at all.
  *
- * Usage: node dist/bench/node-http-peer.js ROOT HOST PORT
+ * Usage: node dist/bench/node-http-peer.js ROOT HOST PORT [CERT KEY]   (CERT KEY: node:https)
  */
-import { createServer } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 
@@ -31,14 +32,14 @@ function loadRoot(root: string): Map<string, HeldFile> {
 }
 
 function main(argv: readonly string[]): void {
-  const [root, host, portText] = argv;
+  const [root, host, portText, cert, key] = argv;
   if (root === undefined || host === undefined || portText === undefined) {
     process.stderr.write('usage: node-http-peer ROOT HOST PORT\n');
     process.exit(2);
   }
   const files = loadRoot(root);
   const notFound = Buffer.from('Not Found\n');
-  const server = createServer((req, res) => {
+  const handler: RequestListener = (req, res) => {
     const file = req.method === 'GET' || req.method === 'HEAD' ? files.get(req.url ?? '') : undefined;
     if (file === undefined) {
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': notFound.length });
@@ -47,7 +48,8 @@ function main(argv: readonly string[]): void {
     }
     res.writeHead(200, { 'Content-Type': file.type, 'Content-Length': file.body.length });
     res.end(req.method === 'HEAD' ? undefined : file.body);
-  });
+  };
+  const server = cert !== undefined && key !== undefined ? createHttpsServer({ cert: readFileSync(cert), key: readFileSync(key) }, handler) : createServer(handler);
   // Same idle timeout as nginx and porta in the bench (5 s).
   server.keepAliveTimeout = 5000;
   server.listen(Number(portText), host);

@@ -1,20 +1,22 @@
 /**
- * The end of a run: the scenario x server table (req/s or MB/s, p99, ratio to nginx from
- * the same run, failed requests), the memory figures, and the JSON file in bench/results/.
+ * The end of a run: the scenario x server table (req/s or MB/s, p99, ratio to the
+ * scenario's reference from the same run, porta's share of the ceiling, failed requests,
+ * n/a reasons), the multi-core table, the memory figures, the targets, every server's
+ * command line and config file; and the JSON and SVG chart in bench/results/.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REFERENCE_PEER, REPO_ROOT } from './peers.js';
-import type { BenchResults, MemoryOutcome, ScenarioOutcome } from './results.js';
+import { renderChart } from './chart.js';
+import { CEILING_PEER, rate, ratioBetween, ratioToReference } from './figures.js';
+import { REPO_ROOT } from './peers.js';
+import type { BenchResults, MemoryOutcome, ScenarioOutcome, ServerSetup } from './results.js';
+import { judgeTargets } from './targets.js';
 import { formatFixed, formatInteger, renderTable } from './table.js';
+
+const MULTICORE_ID = 'MC';
 
 /** Other processes above this share of the CPUs make a run noisy. */
 const BUSY_WARNING_PERCENT = 10;
-
-function rate(outcome: ScenarioOutcome): number | undefined {
-  if (outcome.median === undefined) return undefined;
-  return outcome.metric === 'megabytes' ? outcome.median.megabytesPerSecond : outcome.median.requestsPerSecond;
-}
 
 function rateCell(outcome: ScenarioOutcome): string {
   const value = rate(outcome);
@@ -23,11 +25,15 @@ function rateCell(outcome: ScenarioOutcome): string {
 }
 
 function ratioCell(outcome: ScenarioOutcome, all: readonly ScenarioOutcome[]): string {
-  const reference = all.find((other) => other.scenario === outcome.scenario && other.peer === REFERENCE_PEER);
-  const mine = rate(outcome);
-  const theirs = reference === undefined ? undefined : rate(reference);
-  if (mine === undefined || theirs === undefined || theirs === 0) return '-';
-  return formatFixed(mine / theirs, 2);
+  const ratio = ratioToReference(all, outcome.scenario, outcome.peer);
+  return ratio === undefined ? '-' : formatFixed(ratio, 2);
+}
+
+/** porta's row: its share of what the raw node:net server reached in the same scenario. */
+function ceilingNote(outcome: ScenarioOutcome, all: readonly ScenarioOutcome[]): string {
+  if (outcome.peer !== 'porta') return '';
+  const share = ratioBetween(all, outcome.scenario, outcome.peer, CEILING_PEER);
+  return share === undefined ? '' : `${formatFixed(share, 2)} of ceiling`;
 }
 
 /** S7's point: its p99 against the same server's S1 p99 (target: within 1.5x). */
@@ -46,11 +52,17 @@ function s7Note(outcome: ScenarioOutcome, all: readonly ScenarioOutcome[]): stri
   return parts.join('; ');
 }
 
-function scenarioRows(results: BenchResults): string[][] {
+function rowNote(outcome: ScenarioOutcome, all: readonly ScenarioOutcome[]): string {
+  if (outcome.status === 'failed') return `FAILED: ${outcome.reason ?? ''}`;
+  if (outcome.status === 'n/a') return `n/a (${outcome.reason ?? ''})`;
+  return [ceilingNote(outcome, all), outcome.scenario === 'S7' ? s7Note(outcome, all) : '', outcome.note ?? ''].filter((part) => part !== '').join('; ');
+}
+
+function scenarioRows(results: BenchResults, multicore: boolean): string[][] {
   const rows: string[][] = [];
   for (const outcome of results.scenarios) {
     if (outcome.status === 'skipped') continue;
-    const note = outcome.status === 'failed' ? `FAILED: ${outcome.reason ?? ''}` : outcome.scenario === 'S7' ? s7Note(outcome, results.scenarios) : '';
+    if ((outcome.scenario === MULTICORE_ID) !== multicore) continue;
     rows.push([
       outcome.scenario,
       outcome.peer,
@@ -58,10 +70,28 @@ function scenarioRows(results: BenchResults): string[][] {
       outcome.median?.p99Ms === undefined ? '-' : formatFixed(outcome.median.p99Ms, 2),
       ratioCell(outcome, results.scenarios),
       outcome.status === 'ok' ? formatInteger(outcome.errors) : '-',
-      note,
+      rowNote(outcome, results.scenarios),
     ]);
   }
   return rows;
+}
+
+const HEADERS = ['scenario', 'server', 'throughput', 'p99 ms', 'vs ref', 'errors', 'note'];
+const ALIGN = ['left', 'left', 'right', 'right', 'right', 'right', 'left'] as const;
+
+function setupLines(setups: readonly ServerSetup[]): string[] {
+  const lines: string[] = ['How each server ran (command lines; config files in full):'];
+  for (const setup of setups) lines.push(`  ${setup.peer} (${setup.variant}): ${setup.command.join(' ')}`);
+  for (const setup of setups) {
+    if (setup.configText === undefined) continue;
+    lines.push('', `--- ${setup.peer} (${setup.variant}) ${setup.configPath ?? ''}`, setup.configText.trimEnd(), '---');
+  }
+  return lines;
+}
+
+function targetLines(results: BenchResults): string[] {
+  const rows = judgeTargets(results).map((verdict) => [verdict.target, verdict.met === undefined ? 'not measured' : verdict.met ? 'met' : 'NOT MET', verdict.figure]);
+  return [renderTable(['target (porta)', 'verdict', 'figure (median)'], rows, ['left', 'left', 'right'])];
 }
 
 function megabytes(value: number | undefined): string {
@@ -106,16 +136,11 @@ export function renderReport(results: BenchResults): string {
     if (peer.status === 'absent') lines.push(`  skipped ${peer.name}: ${peer.reason ?? 'absent'}`);
     if (peer.status === 'failed') lines.push(`  ${peer.name}: FAILED TO START: ${peer.reason ?? ''}`);
   }
-  const rows = scenarioRows(results);
-  if (rows.length > 0) {
-    lines.push('');
-    lines.push(
-      renderTable(
-        ['scenario', 'server', 'throughput', 'p99 ms', `vs ${REFERENCE_PEER}`, 'errors', 'note'],
-        rows,
-        ['left', 'left', 'right', 'right', 'right', 'right', 'left'],
-      ),
-    );
+  const rows = scenarioRows(results, false);
+  if (rows.length > 0) lines.push('', renderTable(HEADERS, rows, ALIGN));
+  const multicoreRows = scenarioRows(results, true);
+  if (multicoreRows.length > 0) {
+    lines.push('', `Multi-core (${results.machine.cpus} CPUs, servers and load generator unpinned; they share the CPUs):`, renderTable(HEADERS, multicoreRows, ALIGN));
   }
   const skipped = new Map<string, string>();
   for (const outcome of results.scenarios) {
@@ -132,18 +157,30 @@ export function renderReport(results: BenchResults): string {
       ),
     );
   }
+  lines.push('', ...targetLines(results));
+  lines.push('', ...setupLines(results.setups));
   lines.push('');
+  lines.push('vs ref: ratio to nginx in the same run (to Apache for S6 and S8, which nginx cannot serve); ceiling = node-net-ceiling');
   lines.push('throughput: median req/s (MB/s for S3, MB = 2^20 bytes); errors: failed or wrong-status requests over all runs');
   lines.push('p99: median over runs; none for pipelined S4 with wrk (it times a whole batch and its percentiles break)');
   return `${lines.join('\n')}\n`;
 }
 
-/** Writes bench/results/<ISO date-time>.json and returns its path. */
-export function writeResults(results: BenchResults): string {
+export interface Written {
+  readonly json: string;
+  readonly chart: string;
+}
+
+/** Writes bench/results/<ISO date-time>.json and .svg, and copies them as latest.json and latest.svg. */
+export function writeResults(results: BenchResults): Written {
   const dir = join(REPO_ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const name = `${results.startedAt.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}.json`;
-  const path = join(dir, name);
-  writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`);
-  return path;
+  const name = results.startedAt.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
+  const json = `${JSON.stringify(results, null, 2)}\n`;
+  const chart = renderChart(results);
+  writeFileSync(join(dir, `${name}.json`), json);
+  writeFileSync(join(dir, `${name}.svg`), chart);
+  writeFileSync(join(dir, 'latest.json'), json);
+  writeFileSync(join(dir, 'latest.svg'), chart);
+  return { json: join(dir, `${name}.json`), chart: join(dir, `${name}.svg`) };
 }

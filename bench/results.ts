@@ -26,8 +26,11 @@ export interface ScenarioOutcome {
   readonly title: string;
   readonly metric: Metric;
   readonly peer: string;
-  readonly status: 'ok' | 'failed' | 'skipped';
+  /** n/a: the server cannot serve this scenario (yet), with the reason; failed: it broke under load. */
+  readonly status: 'ok' | 'failed' | 'skipped' | 'n/a';
   readonly reason?: string;
+  /** What the probe saw that a reader should know (S10: bytes sent and the coding). */
+  readonly note?: string;
   readonly runs: readonly LoadResult[];
   /** Median of each figure over the measured runs (each figure on its own). */
   readonly median?: Medians;
@@ -35,6 +38,15 @@ export interface ScenarioOutcome {
   readonly errors: number;
   /** S7: what the harness held open during the load. */
   readonly idle?: OpenReport & { readonly closedByServer: number };
+}
+
+/** How a server was run: the exact command line and the config file's text, if it has one. */
+export interface ServerSetup {
+  readonly peer: string;
+  readonly variant: string;
+  readonly command: readonly string[];
+  readonly configPath?: string;
+  readonly configText?: string;
 }
 
 export interface MemoryOutcome {
@@ -67,6 +79,7 @@ export interface BenchResults {
     readonly memoryIdleConnections: number;
   };
   readonly peers: readonly PeerOutcome[];
+  readonly setups: readonly ServerSetup[];
   readonly scenarios: readonly ScenarioOutcome[];
   readonly memory: readonly MemoryOutcome[];
 }

@@ -7,6 +7,7 @@ import { freePort, HOST, waitForAccept } from './net.js';
 import type { Fixtures } from './fixtures.js';
 import type { Peer } from './peers.js';
 import { startProcess, stopProcess, type Pinning } from './processes.js';
+import type { Variant } from './scenarios.js';
 
 const START_TIMEOUT_MS = 15_000;
 const TAIL_BYTES = 2000;
@@ -15,6 +16,10 @@ export interface RunningServer {
   readonly peer: Peer;
   readonly port: number;
   readonly pid: number;
+  readonly variant: Variant;
+  /** The command line it runs with (pinning prefix included) and its config file, if any. */
+  readonly command: readonly string[];
+  readonly config: string | undefined;
   /** Whether the process is still running (a crash under load is reported). */
   readonly alive: () => boolean;
   readonly outputTail: () => string;
@@ -45,13 +50,15 @@ function lastLines(text: string, count: number): string {
   return telling.slice(-count).join(' | ');
 }
 
-export async function startServer(peer: Peer, fixtures: Fixtures, pinning: Pinning): Promise<StartResult> {
+/** Starts a peer; the multi-core variant runs unpinned, every other pinned as the method says. */
+export async function startServer(peer: Peer, fixtures: Fixtures, pinning: Pinning, variant: Variant = 'plain'): Promise<StartResult> {
   const port = await freePort();
-  const prepared = peer.prepare({ fixtures, host: HOST, port });
+  const prepared = peer.prepare({ fixtures, host: HOST, port, variant });
   if ('absent' in prepared) return { kind: 'absent', reason: prepared.absent };
   if ('failed' in prepared) return { kind: 'failed', reason: prepared.failed };
 
-  const child = startProcess([...pinning.server, ...prepared.command], { cwd: fixtures.scratch });
+  const command = [...(variant === 'multicore' ? [] : pinning.server), ...prepared.command];
+  const child = startProcess(command, { cwd: fixtures.scratch });
   const tail = collectTail(child);
   let spawnError: Error | undefined;
   child.on('error', (error) => {
@@ -73,6 +80,6 @@ export async function startServer(peer: Peer, fixtures: Fixtures, pinning: Pinni
   const pid = child.pid;
   return {
     kind: 'running',
-    server: { peer, port, pid, alive, outputTail: tail, stop: () => stopProcess(child) },
+    server: { peer, port, pid, variant, command, config: prepared.config, alive, outputTail: tail, stop: () => stopProcess(child) },
   };
 }

@@ -8,6 +8,7 @@
  * latency.
  */
 import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { HOST } from './net.js';
 import { MB, OVERRUN_SECONDS, type LoadGenerator, type LoadResult, type LoadSpec } from './load.js';
@@ -92,29 +93,36 @@ function toResult(report: WrkReport, pipelined: boolean): LoadResult {
   };
 }
 
+/** PUT with a body of N bytes, set at the script's top level as wrk's docs describe. */
+function bodyHook(method: string, bodyBytes: number): string {
+  if (method === 'GET' && bodyBytes === 0) return '';
+  return `wrk.method = "${method}"\nwrk.body = string.rep("p", ${bodyBytes})\n`;
+}
+
 export function createWrk(binary: string, version: string, scratch: string, pin: readonly string[]): LoadGenerator {
-  const scripts = new Map<number, string>();
-  const scriptFor = (pipeline: number): string => {
-    let path = scripts.get(pipeline);
+  const scripts = new Map<string, string>();
+  const scriptFor = (spec: LoadSpec): string => {
+    const key = `${spec.pipeline}-${spec.method}-${spec.bodyBytes}`;
+    let path = scripts.get(key);
     if (path === undefined) {
-      path = join(scratch, `wrk-pipeline-${pipeline}.lua`);
-      writeFileSync(path, (pipeline > 1 ? pipelineHook(pipeline) : '') + DONE_HOOK);
-      scripts.set(pipeline, path);
+      path = join(scratch, `wrk-${key}.lua`);
+      writeFileSync(path, bodyHook(spec.method, spec.bodyBytes) + (spec.pipeline > 1 ? pipelineHook(spec.pipeline) : '') + DONE_HOOK);
+      scripts.set(key, path);
     }
     return path;
   };
   const run = async (spec: LoadSpec): Promise<LoadResult> => {
     const headerArgs = Object.entries(spec.headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]);
     const command = [
-      ...pin,
+      ...(spec.multicore ? [] : pin),
       binary,
-      '-t1',
+      `-t${spec.multicore ? cpus().length : 1}`,
       `-c${spec.connections}`,
       `-d${spec.durationSeconds}s`,
       '-s',
-      scriptFor(spec.pipeline),
+      scriptFor(spec),
       ...headerArgs,
-      `http://${HOST}:${spec.port}${spec.path}`,
+      `${spec.tls ? 'https' : 'http'}://${HOST}:${spec.port}${spec.path}`,
     ];
     const output = await runCommand(command, (spec.durationSeconds + OVERRUN_SECONDS) * 1000);
     if (output.timedOut) throw new Error(`wrk did not finish within ${spec.durationSeconds + OVERRUN_SECONDS} s`);

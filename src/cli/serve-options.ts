@@ -33,6 +33,7 @@ export const SERVE_FLAGS: Readonly<Record<string, FlagSpec>> = {
   'max-connections': { kind: 'string', value: 'N|auto' },
   dotfiles: { kind: 'string', value: 'deny|allow' },
   'default-charset': { kind: 'string', value: 'NAME|off' },
+  multiviews: { kind: 'boolean' },
   quiet: { kind: 'boolean', short: 'q' },
 };
 
@@ -67,6 +68,8 @@ export interface ServeOptions {
   readonly dotfiles: 'deny' | 'allow';
   /** Charset added to text, JavaScript and JSON types; undefined for `off`. */
   readonly defaultCharset: string | undefined;
+  /** Transparent content negotiation (MultiViews, type maps). */
+  readonly multiviews: boolean;
   readonly quiet: boolean;
 }
 
@@ -159,6 +162,7 @@ export function parseServeOptions(args: readonly string[], env: NodeJS.ProcessEn
     maxConnections,
     dotfiles: dotfiles.value,
     defaultCharset: charset.value === 'off' ? undefined : charset.value.toLowerCase(),
+    multiviews: bool('multiviews', true),
     quiet: bool('quiet', false),
   };
 }

@@ -16,6 +16,8 @@ export interface SiteConfig {
   readonly traceEnabled: boolean;
   readonly cgiEnabled: boolean;
   readonly extensionMaps: ExtensionMaps;
+  /** Transparent content negotiation among `name.*` variants and type maps; undefined: on. */
+  readonly multiviews?: boolean;
   /** When set, GET /.well-known/access.log serves what this returns. */
   readonly accessLogSnapshot: (() => Promise<Buffer>) | undefined;
   /** Where causes of error answers go (a 403 for a permission error, a failed write...). */

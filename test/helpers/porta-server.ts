@@ -35,6 +35,8 @@ export interface StartPortaOptions {
   readonly exposeAccessLog?: boolean;
   /** Write the log to this file (as --access-log FILE); otherwise it is kept in memory. */
   readonly accessLogFile?: string;
+  /** Content negotiation (default on, as the CLI). */
+  readonly multiviews?: boolean;
 }
 
 export interface PortaServer {
@@ -85,6 +87,7 @@ export async function startPorta(options: StartPortaOptions): Promise<PortaServe
     traceEnabled: options.trace ?? true,
     cgiEnabled: options.cgi ?? true,
     extensionMaps: DEFAULT_EXTENSION_MAPS,
+    multiviews: options.multiviews ?? true,
     accessLogSnapshot: options.exposeAccessLog === true ? () => sink.snapshot() : undefined,
     reportError: (error) => internalErrors.push(error),
   });

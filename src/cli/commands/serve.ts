@@ -51,6 +51,8 @@ Options:
   --dotfiles deny|allow      names starting with '.' are 404 and unlisted (default deny;
                              /.well-known/ is always served)
   --default-charset NAME|off charset of text, JavaScript and JSON files (default utf-8)
+  --multiviews, --no-multiviews
+                             content negotiation among name.* variants and *.var type maps (default on)
   --workers N|auto           worker processes sharing the port (default 1)
   --max-connections N|auto   open connections per process beyond which new ones are closed
                              (default auto: the open-files limit less a reserve)
@@ -111,6 +113,7 @@ async function runServer(options: ServeOptions, role: Role): Promise<number> {
     traceEnabled: options.trace,
     cgiEnabled: options.cgi,
     extensionMaps: { ...DEFAULT_EXTENSION_MAPS, defaultCharset: options.defaultCharset },
+    multiviews: options.multiviews,
     accessLogSnapshot: options.exposeAccessLog ? () => sink.snapshot() : undefined,
     reportError: reportInternalError,
   });

@@ -194,7 +194,9 @@ describe('choosing', () => {
     });
     assert.equal(variantQuality(en, p) / QUALITY_ONE, 0.7);
     assert.equal(variantQuality(ja, p) / QUALITY_ONE, 0.5);
-    const selection = selectVariant([en, ja], p);
+    const ko = variant('page.html.ko.euc-kr', { languages: ['ko'], charset: 'euc-kr' });
+    assert.equal(variantQuality(ko, p), 0);
+    const selection = selectVariant([en, ja, ko], p);
     assert.equal(selection.kind, 'choice');
     assert.equal(selection.kind === 'choice' ? selection.variant.uri : '', 'page.html.en');
   });

@@ -1,6 +1,6 @@
 /**
- * The document root every server serves: a 2 KB text file, a 10 MB binary file and nothing
- * at the 404 path. Plus a scratch directory for configs, logs and Lua scripts. Both are
+ * The document root every server serves: a 2 KB text file, a 10 MB binary file, nothing
+ * at the 404 path, and (S6) a page stored only as four language variants. Plus a scratch directory for configs, logs and Lua scripts. Both are
  * removed on exit.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +13,9 @@ export const LARGE_PATH = '/large.bin';
 export const MISSING_PATH = '/missing.txt';
 export const SMALL_SIZE = 2 * 1024;
 export const LARGE_SIZE = 10 * 1024 * 1024;
+/** S6: a page that exists only as variants, in four languages, each the size of S1's file. */
+export const NEGOTIATED_PATH = '/negotiated/page.html';
+export const NEGOTIATED_LANGUAGES = ['de', 'en', 'es', 'ja'] as const;
 
 export interface Fixtures {
   /** Temp directory holding everything below; removed on exit. */
@@ -43,5 +46,8 @@ export function createFixtures(): Fixtures {
   mkdirSync(scratch);
   writeFileSync(join(documentRoot, SMALL_PATH.slice(1)), smallBody());
   writeFileSync(join(documentRoot, LARGE_PATH.slice(1)), largeBody());
+  const negotiated = join(documentRoot, NEGOTIATED_PATH.slice(1));
+  mkdirSync(join(negotiated, '..'));
+  for (const language of NEGOTIATED_LANGUAGES) writeFileSync(`${negotiated}.${language}`, smallBody());
   return { base, documentRoot, scratch };
 }

@@ -107,7 +107,8 @@ function combineIdle(runs: readonly MeasuredRun[]): IdleHeld | undefined {
 export function summarize(scenario: Scenario, peer: string, runs: readonly MeasuredRun[], failure: string | undefined): ScenarioOutcome {
   const base = { scenario: scenario.id, title: scenario.title, metric: scenario.metric, peer };
   const results = runs.map((run) => run.result);
-  const load = scenario.load;
+  const expected = scenario.expectStatusFor?.[peer];
+  const load = scenario.load === undefined || expected === undefined ? scenario.load : { ...scenario.load, expectStatus: expected };
   if (load === undefined) return { ...base, status: 'skipped', reason: scenario.skipReason ?? 'skipped', runs: [], errors: 0 };
   if (failure !== undefined) return { ...base, status: 'failed', reason: failure, runs: results, errors: 0 };
   const errors = results.reduce((sum, run) => sum + failedRequests(run, load), 0);

@@ -28,7 +28,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --duration SECONDS    length of each measured run
   --runs N              measured runs per scenario and server (the median is reported)
   --only LIST           scenarios to run, e.g. S1,S2,MEM (MEM = resident memory figures)
-  --peers LIST          servers to run: porta,nginx,node-http,serve,http-server,sirv
+  --peers LIST          servers to run: porta,nginx,node-http,serve,http-server,sirv,apache
   --idle-connections N  idle connections opened for the memory figure (default 10000)
   --s7-idle N           idle connections held during S7 (default 1000)
   --loadgen NAME        force the load generator: wrk or autocannon

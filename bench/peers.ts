@@ -7,6 +7,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Fixtures } from './fixtures.js';
+import { apacheCommand, missingApacheModule, writeApacheConfig } from './apache.js';
 import { nginxCommand, writeNginxConfig } from './nginx.js';
 import { findExecutable } from './processes.js';
 
@@ -29,6 +30,8 @@ export interface Peer {
   readonly name: string;
   readonly what: string;
   readonly prepare: (context: PeerContext) => PeerCommand;
+  /** Scenarios this peer is measured in (default: all): Apache only where it is the peer that matters. */
+  readonly scenarios?: readonly string[];
 }
 
 function npmBin(name: string): string | undefined {
@@ -97,6 +100,18 @@ export const PEERS: readonly Peer[] = [
     String(port),
     '--silent',
   ]),
+  {
+    name: 'apache',
+    what: 'Apache httpd, event MPM, one serving process, MultiViews on, access log on (S6 only)',
+    scenarios: ['S6'],
+    prepare: ({ fixtures, host, port }) => {
+      const binary = findExecutable('apache2') ?? findExecutable('httpd');
+      if (binary === undefined) return { absent: 'apache2 not found (apt-get update && apt-get install -y apache2)' };
+      const missing = missingApacheModule();
+      if (missing !== undefined) return { absent: `${missing} not found (apt-get install -y apache2)` };
+      return { command: apacheCommand(binary, writeApacheConfig(fixtures.scratch, fixtures.base, fixtures.documentRoot, host, port)) };
+    },
+  },
   npmPeer('sirv', 'sirv', 'sirv-cli, quiet', ({ fixtures, host, port }) => [fixtures.documentRoot, '--host', host, '--port', String(port), '--quiet']),
 ];
 

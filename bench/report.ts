@@ -46,11 +46,27 @@ function s7Note(outcome: ScenarioOutcome, all: readonly ScenarioOutcome[]): stri
   return parts.join('; ');
 }
 
+/** S6's point: porta's negotiated rate against its own S1 (target >= 0.9); nginx's is a 404. */
+function s6Note(outcome: ScenarioOutcome, all: readonly ScenarioOutcome[]): string {
+  if (outcome.peer === REFERENCE_PEER) return '404 reference (no negotiation)';
+  const s1 = all.find((other) => other.scenario === 'S1' && other.peer === outcome.peer);
+  const mine = rate(outcome);
+  const own = s1 === undefined ? undefined : rate(s1);
+  return mine === undefined || own === undefined || own === 0 ? '' : `${formatFixed(mine / own, 2)}x own S1`;
+}
+
 function scenarioRows(results: BenchResults): string[][] {
   const rows: string[][] = [];
   for (const outcome of results.scenarios) {
     if (outcome.status === 'skipped') continue;
-    const note = outcome.status === 'failed' ? `FAILED: ${outcome.reason ?? ''}` : outcome.scenario === 'S7' ? s7Note(outcome, results.scenarios) : '';
+    const note =
+      outcome.status === 'failed'
+        ? `FAILED: ${outcome.reason ?? ''}`
+        : outcome.scenario === 'S7'
+          ? s7Note(outcome, results.scenarios)
+          : outcome.scenario === 'S6'
+            ? s6Note(outcome, results.scenarios)
+            : '';
     rows.push([
       outcome.scenario,
       outcome.peer,

@@ -63,6 +63,8 @@ async function openFilesLimit(): Promise<string> {
 async function memoryPhase(peers: readonly Peer[], connections: number, fixtures: Fixtures, pinning: Pinning, progress: Progress): Promise<MemoryOutcome[]> {
   const outcomes: MemoryOutcome[] = [];
   for (const peer of peers) {
+    // A peer measured only in some scenarios (Apache for S6) is no reference for memory.
+    if (peer.scenarios !== undefined) continue;
     progress.show(`MEM ${peer.name}: starting`);
     const started = await startServer(peer, fixtures, pinning);
     if (started.kind !== 'running') continue; // reported when the scenarios start it

@@ -1,10 +1,10 @@
 /**
  * The scenario table from shared/spec/performance.md. A scenario is the load to apply, the
  * status every answer must have, and the figure that matters (req/s, or MB/s for bulk).
- * S6 and S8 are hooks: fill in `load` when negotiation and CGI exist (they will also need
- * fixtures: variant files for MultiViews, a small CGI program).
+ * S8 is a hook: fill in `load` when CGI exists (it will also need a small CGI program).
+ * S6 is measured only on the servers it means something for (`peers`).
  */
-import { LARGE_PATH, MISSING_PATH, SMALL_PATH } from './fixtures.js';
+import { LARGE_PATH, MISSING_PATH, NEGOTIATED_PATH, SMALL_PATH } from './fixtures.js';
 
 export type Metric = 'requests' | 'megabytes';
 
@@ -27,7 +27,18 @@ export interface Scenario {
   /** Undefined for a scenario whose feature does not exist yet: reported as skipped. */
   readonly load: ScenarioLoad | undefined;
   readonly skipReason?: string;
+  /** Only these servers are loaded (default: all); a peer limited to some scenarios says so itself. */
+  readonly peers?: readonly string[];
+  /** The status a server answers instead, where that is the point (nginx: S6 as a 404 reference). */
+  readonly expectStatusFor?: Readonly<Record<string, number>>;
 }
+
+/** What a browser sends (Firefox's defaults): S6 negotiates among languages with these. */
+export const BROWSER_HEADERS: Readonly<Record<string, string>> = {
+  Accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
+  'Accept-Language': 'en-US,en;q=0.5',
+  'Accept-Encoding': 'gzip, deflate, br',
+};
 
 const keepAlive = (path: string, connections: number, expectStatus = 200): ScenarioLoad => ({
   path,
@@ -54,8 +65,15 @@ export const SCENARIOS: readonly Scenario[] = [
     load: { ...keepAlive(SMALL_PATH, 50), pipeline: 16 },
   },
   { id: 'S5', title: '404 for a missing file, keep-alive, 50 connections', metric: 'requests', load: keepAlive(MISSING_PATH, 50, 404) },
-  // Hook: negotiated resource (MultiViews), e.g. /doc with doc.en.html + doc.fr.html and Accept-Language.
-  { id: 'S6', title: 'negotiated resource (MultiViews)', metric: 'requests', load: undefined, skipReason: 'not implemented yet' },
+  {
+    id: 'S6',
+    title: 'negotiated resource (MultiViews), 4 language variants, browser-like Accept*, 50 connections',
+    metric: 'requests',
+    load: { ...keepAlive(NEGOTIATED_PATH, 50), headers: BROWSER_HEADERS },
+    // Apache is the one peer that negotiates; nginx answers 404 (the cost of not finding the file).
+    peers: ['porta', 'apache', 'nginx'],
+    expectStatusFor: { nginx: 404 },
+  },
   {
     id: 'S7',
     title: 'S1 load while idle keep-alive connections are held open',

@@ -97,7 +97,7 @@ async function loadRound(
     if (track.failure !== undefined || server === undefined) continue;
     const prefix = `${scenario.id} ${round.label} ${track.slot.peer.name}`;
     try {
-      const run = await runLoad(server, load, generator, round.seconds, settings.s7IdleConnections, (stage) => progress.show(`${prefix}: ${stage}`));
+      const run = await runLoad(server, loadFor(scenario, load, track.slot.peer), generator, round.seconds, settings.s7IdleConnections, (stage) => progress.show(`${prefix}: ${stage}`));
       if (!server.alive()) throw new Error(`server died under load: ${server.outputTail().split('\n').slice(-2).join(' | ')}`);
       if (round.keep) track.runs.push(run);
     } catch (error) {
@@ -105,6 +105,17 @@ async function loadRound(
       progress.note(`${scenario.id} ${track.slot.peer.name}: FAILED: ${track.failure}`);
     }
   }
+}
+
+/** Whether a peer is measured in a scenario (S6 only on the servers it means something for). */
+export function measuredIn(peer: Peer, scenario: Scenario): boolean {
+  return (peer.scenarios === undefined || peer.scenarios.includes(scenario.id)) && (scenario.peers === undefined || scenario.peers.includes(peer.name));
+}
+
+/** The scenario's load with the status this peer is expected to answer. */
+function loadFor(scenario: Scenario, load: ScenarioLoad, peer: Peer): ScenarioLoad {
+  const status = scenario.expectStatusFor?.[peer.name];
+  return status === undefined ? load : { ...load, expectStatus: status };
 }
 
 /** Runs one scenario on every running server, interleaved; one outcome per server. */
@@ -119,10 +130,11 @@ export async function runScenario(
   if (load === undefined) return [];
   const tracks: Track[] = [];
   for (const slot of pool.running) {
+    if (!measuredIn(slot.peer, scenario)) continue;
     const track: Track = { slot, runs: [], failure: await pool.revive(slot) };
     if (track.failure === undefined && slot.server !== undefined) {
       progress.show(`${scenario.id} probe ${slot.peer.name}`);
-      track.failure = await checkAnswer(slot.server, load);
+      track.failure = await checkAnswer(slot.server, loadFor(scenario, load, slot.peer));
       if (track.failure !== undefined) progress.note(`${scenario.id} ${slot.peer.name}: FAILED: ${track.failure}`);
     }
     tracks.push(track);

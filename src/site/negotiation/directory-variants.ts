@@ -14,6 +14,12 @@ import type { Variant } from './variant.js';
 
 export const TYPE_MAP_EXTENSION = '.var';
 
+/**
+ * Variants considered per resource (the first in name order): bounds the Alternates field
+ * and the list page, whatever a directory holds.
+ */
+export const MAX_VARIANTS = 64;
+
 /** Whether `file` is a variant of `name`: `name.` plus extensions that all mean something. */
 function isVariantName(file: string, name: string, maps: ExtensionMaps): boolean {
   if (file.length <= name.length + 1 || !file.startsWith(name) || file.charCodeAt(name.length) !== 0x2e /* . */) return false;
@@ -40,6 +46,7 @@ export function directoryVariants(
 ): Variant[] {
   const variants: Variant[] = [];
   for (const entry of contents.entries) {
+    if (variants.length >= MAX_VARIANTS) break;
     if (entry.kind !== 'file' || !isVariantName(entry.name, name, maps)) continue;
     const description = describeFileName(entry.name, maps);
     variants.push({

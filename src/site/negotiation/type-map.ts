@@ -15,12 +15,13 @@
  * MAX_TYPE_MAP_RECORDS variants are read.
  */
 import { parseWeightedList, splitList, trimOws } from '../../http/syntax.js';
+import { MAX_VARIANTS } from './directory-variants.js';
 import { canonicalCoding } from './quality.js';
 import { toThousandths, type Thousandths } from './preferences.js';
 
 /** A type map larger than this is refused (500): it is a configuration file, not content. */
 export const MAX_TYPE_MAP_BYTES = 64 * 1024;
-export const MAX_TYPE_MAP_RECORDS = 256;
+export const MAX_TYPE_MAP_RECORDS = MAX_VARIANTS;
 
 export interface TypeMapRecord {
   /** As written, relative to the map's directory. */
@@ -52,7 +53,7 @@ function readRecords(text: string): Array<Array<[string, string]>> {
     if (trimOws(line) === '') {
       if (current.length > 0) records.push(current);
       current = [];
-      if (records.length >= MAX_TYPE_MAP_RECORDS * 2) break;
+      if (records.length >= MAX_TYPE_MAP_RECORDS * 4) break;
       continue;
     }
     if (line.startsWith('#')) continue;

@@ -41,17 +41,27 @@ export const negotiatePhase: Phase = {
     const method = ctx.request.method;
     if (method !== 'GET' && method !== 'HEAD') return undefined;
     const path = ctx.path as RequestPath;
-    if (target.kind === 'file') return ctx.trailingPath === '' ? negotiateTypeMap(ctx, target, placeOf(path, 1)) : undefined;
+    if (target.kind === 'file') return ctx.trailingPath === '' ? negotiateTypeMap(ctx, target, placeOf(path)) : undefined;
     if (target.kind === 'missing') return target.reason === 'not-found' ? negotiateName(ctx, path) : undefined;
     if (path.path.endsWith('/') && ctx.indexOf === undefined) return negotiateIndex(ctx, path, target);
     return undefined;
   },
 };
 
-/** The directory of the last `dropped` segments' parent: `/docs/page` -> `/docs/`, ['docs']. */
-function placeOf(path: RequestPath, dropped: number): Place {
-  const directorySegments = path.segments.slice(0, path.segments.length - dropped);
-  return { directoryKey: directorySegments.length === 0 ? '/' : `/${directorySegments.join('/')}/`, directorySegments };
+/** Places by directory key: the negotiated path computes one string per request, nothing more. */
+const places = new Map<string, Place>();
+const MAX_PLACES = 4096;
+
+/** The directory a path's last segment is in: `/docs/page` -> `/docs/`, ['docs']. */
+function placeOf(path: RequestPath): Place {
+  const directoryKey = path.path.slice(0, path.path.lastIndexOf('/') + 1);
+  let place = places.get(directoryKey);
+  if (place === undefined) {
+    place = { directoryKey, directorySegments: path.segments.slice(0, path.segments.length - 1) };
+    if (places.size >= MAX_PLACES) places.clear();
+    places.set(directoryKey, place);
+  }
+  return place;
 }
 
 /** `/dir/name` is missing: negotiate among `name.*` in /dir/. */
@@ -59,7 +69,7 @@ function negotiateName(ctx: RequestContext, path: RequestPath): PhaseResult | Pr
   const name = path.segments[path.segments.length - 1] ?? '';
   // A trailing slash names a directory; a dot name is never negotiated (no dotfile variants).
   if (name === '' || name.charCodeAt(0) === 0x2e) return undefined;
-  const place = placeOf(path, 1);
+  const place = placeOf(path);
   return then(directoryOf(ctx, place), (directory) => {
     if (directory === undefined) return undefined;
     return then(listOf(ctx, directory, name, place), (entry) => (entry === undefined ? undefined : answer(ctx, entry, undefined)));
@@ -69,7 +79,7 @@ function negotiateName(ctx: RequestContext, path: RequestPath): PhaseResult | Pr
 /** `/dir/` has no index document: negotiate among `index.html.*` (each index name in turn). */
 function negotiateIndex(ctx: RequestContext, path: RequestPath, directory: CachedTarget): PhaseResult | Promise<PhaseResult> {
   if (directory.kind !== 'directory') return undefined;
-  const place = placeOf(path, 1);
+  const place = placeOf(path);
   const names = ctx.site.config.indexNames;
   const tryFrom = (i: number): PhaseResult | Promise<PhaseResult> => {
     if (i >= names.length) return undefined;

@@ -7,6 +7,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { Fields } from '../../src/http/fields.js';
+import type { DirectoryContents, DirectoryEntry } from '../../src/site/directory-cache.js';
+import { DEFAULT_EXTENSION_MAPS } from '../../src/site/media-type.js';
+import { directoryVariants } from '../../src/site/negotiation/directory-variants.js';
 import { preferenceKey } from '../../src/site/negotiation/negotiator.js';
 import { readPreferences, type Preferences } from '../../src/site/negotiation/preferences.js';
 import { charsetFactor, encodingFactor, languageFactor, QUALITY_ONE, typeFactor, variantQuality } from '../../src/site/negotiation/quality.js';
@@ -279,6 +282,42 @@ describe('type maps', () => {
         }
       }),
       { numRuns: 1000 },
+    );
+  });
+});
+
+describe('variants in a directory', () => {
+  const entry = (name: string, kind: 'file' | 'directory' = 'file'): DirectoryEntry => ({ name, kind, size: name.length, modified: new Date(0) });
+  const contents = (names: Array<string | DirectoryEntry>): DirectoryContents => {
+    const entries = names.map((n) => (typeof n === 'string' ? entry(n) : n)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return { fsPath: '/x', version: 1, entries, byName: new Map(entries.map((e) => [e.name, e])) };
+  };
+
+  test('name.* files whose every extension means something, in name order; nothing else', () => {
+    const dir = contents([
+      'page', 'page-2.html', 'page.', 'page.HTML.EN', 'page.html.en', 'page.html.en.bak', 'page.html.ja.jis', 'page.htmlx',
+      'page.var', 'page.zz', 'pag.html', 'page.html.gz', entry('page.de', 'directory'), 'pagf.html', 'a.html', 'z.html',
+    ]);
+    const found = directoryVariants(dir, 'page', '/d/', ['d'], DEFAULT_EXTENSION_MAPS);
+    assert.deepEqual(found.map((v) => v.uri), ['page.HTML.EN', 'page.html.en', 'page.html.gz', 'page.html.ja.jis']);
+    assert.deepEqual(found[3]?.segments, ['d', 'page.html.ja.jis']);
+    assert.equal(found[3]?.key, '/d/page.html.ja.jis');
+    assert.equal(found[3]?.charset, 'iso-2022-jp');
+    assert.equal(found[2]?.encoding, 'gzip');
+    assert.deepEqual(directoryVariants(dir, 'page.html', '/d/', ['d'], DEFAULT_EXTENSION_MAPS).map((v) => v.uri), ['page.html.en', 'page.html.gz', 'page.html.ja.jis']);
+    assert.deepEqual(directoryVariants(dir, 'nothing', '/d/', ['d'], DEFAULT_EXTENSION_MAPS), []);
+  });
+
+  test('found by binary search exactly as a scan would find them (property)', () => {
+    const names = fc.uniqueArray(fc.stringMatching(/^(page|pag|pagez?)?(\.(html|en|ja|gz|bak|x))*$/), { maxLength: 30 });
+    fc.assert(
+      fc.property(names, (list) => {
+        const dir = contents(list);
+        const found = directoryVariants(dir, 'page', '/', [], DEFAULT_EXTENSION_MAPS).map((v) => v.label);
+        const scanned = dir.entries.map((e) => e.name).filter((n) => n.startsWith('page.') && !n.endsWith('.var') && n.slice(5).split('.').some((x) => x !== '') && n.slice(5).split('.').every((x) => x === '' || ['html', 'en', 'ja', 'gz'].includes(x)));
+        assert.deepEqual(found, scanned);
+      }),
+      { numRuns: 500 },
     );
   });
 });

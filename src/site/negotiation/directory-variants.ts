@@ -7,7 +7,7 @@
  * directory contents already leave out control files, upload temporaries and (unless
  * allowed) dotfiles.
  */
-import type { DirectoryContents } from '../directory-cache.js';
+import type { DirectoryContents, DirectoryEntry } from '../directory-cache.js';
 import { describeFileName, isKnownExtension, type ExtensionMaps } from '../media-type.js';
 import { FULL } from './preferences.js';
 import type { Variant } from './variant.js';
@@ -33,6 +33,18 @@ function isVariantName(file: string, name: string, maps: ExtensionMaps): boolean
   return any;
 }
 
+/** The index of the first entry whose name is >= `name` (entries sorted by code units). */
+function firstAtOrAfter(entries: readonly DirectoryEntry[], name: string): number {
+  let low = 0;
+  let high = entries.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((entries[middle] as DirectoryEntry).name < name) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
 /**
  * The variants of `name` in a directory whose URL path is `directoryKey` (ending in '/')
  * and whose segments are `directorySegments`; in name order (the directory is sorted).
@@ -45,8 +57,13 @@ export function directoryVariants(
   maps: ExtensionMaps,
 ): Variant[] {
   const variants: Variant[] = [];
-  for (const entry of contents.entries) {
-    if (variants.length >= MAX_VARIANTS) break;
+  const entries = contents.entries;
+  const prefix = `${name}.`;
+  // The entries are sorted, so the names starting with `name.` are one run: found in
+  // O(log n), and a 404 in a large directory costs no scan of it.
+  for (let i = firstAtOrAfter(entries, prefix); i < entries.length; i++) {
+    const entry = entries[i] as DirectoryEntry;
+    if (!entry.name.startsWith(prefix) || variants.length >= MAX_VARIANTS) break;
     if (entry.kind !== 'file' || !isVariantName(entry.name, name, maps)) continue;
     const description = describeFileName(entry.name, maps);
     variants.push({

@@ -22,7 +22,10 @@ import type { Variant } from './variant.js';
 import { buildVariantList, type VariantList } from './variant-list.js';
 
 const MAX_LISTS = 1024;
-const MAX_OUTCOMES_PER_LIST = 256;
+/** Outcomes held over all lists (a 300/406 page is a few KiB): about 4096 x 4 KiB at most. */
+const MAX_OUTCOMES = 4096;
+/** Preferences longer than this are judged afresh each time rather than kept as a key. */
+const MAX_KEY_LENGTH = 1024;
 
 export interface ListEntry {
   readonly list: VariantList;
@@ -66,6 +69,7 @@ export function preferenceKey(fields: Fields): string {
 
 export class Negotiator {
   private readonly lists = new Map<string, ListEntry>();
+  private outcomeCount = 0;
 
   constructor(private readonly site: Site) {}
 
@@ -105,10 +109,19 @@ export class Negotiator {
       } else {
         outcome = { kind: 'answer', response: listResponse(selection.kind === 'list' ? 300 : 406, entry.list, selection.qualities) };
       }
-      if (entry.outcomes.size >= MAX_OUTCOMES_PER_LIST) entry.outcomes.clear();
-      entry.outcomes.set(key, outcome);
+      if (key.length <= MAX_KEY_LENGTH) this.keep(entry, key, outcome);
     }
     return outcome;
+  }
+
+  private keep(entry: ListEntry, key: string, outcome: Outcome): void {
+    if (this.outcomeCount >= MAX_OUTCOMES) {
+      // Crude but free per hit: start over; the common combinations come back at once.
+      for (const held of this.lists.values()) held.outcomes.clear();
+      this.outcomeCount = 0;
+    }
+    entry.outcomes.set(key, outcome);
+    this.outcomeCount++;
   }
 
   private remember(key: string, variants: readonly Variant[]): ListEntry {

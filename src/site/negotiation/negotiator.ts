@@ -26,6 +26,8 @@ const MAX_LISTS = 1024;
 const MAX_OUTCOMES = 4096;
 /** Preferences longer than this are judged afresh each time rather than kept as a key. */
 const MAX_KEY_LENGTH = 1024;
+/** Outcomes per list (a list still reachable from its directory after the budget cleared the others). */
+const MAX_OUTCOMES_PER_LIST = 256;
 
 export interface ListEntry {
   readonly list: VariantList;
@@ -33,6 +35,13 @@ export interface ListEntry {
   readonly builtAt: number;
   readonly outcomes: Map<string, Outcome>;
   readonly choices: Map<Variant, ChosenVariant>;
+  /**
+   * The preferences last decided for this list and their outcome: consecutive requests from
+   * one kind of browser send the very same values, and comparing five strings is cheaper
+   * than building and hashing a key.
+   */
+  readonly last: PreferenceValues;
+  lastOutcome: Outcome | undefined;
 }
 
 /** Where a negotiable resource lives: its directory's URL path (ending in '/') and segments. */
@@ -43,44 +52,98 @@ export interface Place {
 
 const ABSENT = '\u0001';
 
-/**
- * The request fields an outcome depends on, as one cache key, in one pass over the fields.
- * Field values never contain LF or U+0001, so the key is unambiguous.
- */
-export function preferenceKey(fields: Fields): string {
-  let accept: string | undefined;
-  let language: string | undefined;
-  let charset: string | undefined;
-  let encoding: string | undefined;
-  let negotiate: string | undefined;
-  const join = (held: string | undefined, value: string): string => (held === undefined ? value : `${held}, ${value}`);
-  for (const [name, value] of fields.list) {
-    if (name.charCodeAt(0) === 0x61 /* a */) {
-      if (name === 'accept') accept = join(accept, value);
-      else if (name === 'accept-language') language = join(language, value);
-      else if (name === 'accept-charset') charset = join(charset, value);
-      else if (name === 'accept-encoding') encoding = join(encoding, value);
-    } else if (name === 'negotiate') {
-      negotiate = join(negotiate, value);
+/** The values of the fields an outcome depends on (repeated fields joined), undefined when absent. */
+export class PreferenceValues {
+  accept: string | undefined = undefined;
+  language: string | undefined = undefined;
+  charset: string | undefined = undefined;
+  encoding: string | undefined = undefined;
+  negotiate: string | undefined = undefined;
+
+  /** Reads them in one pass over the fields. */
+  read(fields: Fields): this {
+    this.accept = this.language = this.charset = this.encoding = this.negotiate = undefined;
+    const list = fields.list;
+    for (let i = 0; i < list.length; i++) {
+      const field = list[i] as [string, string];
+      const name = field[0];
+      const value = field[1];
+      if (name.charCodeAt(0) === 0x61 /* a */) {
+        if (name === 'accept') this.accept = joined(this.accept, value);
+        else if (name === 'accept-language') this.language = joined(this.language, value);
+        else if (name === 'accept-charset') this.charset = joined(this.charset, value);
+        else if (name === 'accept-encoding') this.encoding = joined(this.encoding, value);
+      } else if (name === 'negotiate') {
+        this.negotiate = joined(this.negotiate, value);
+      }
     }
+    return this;
   }
-  return `${accept ?? ABSENT}\n${language ?? ABSENT}\n${charset ?? ABSENT}\n${encoding ?? ABSENT}\n${negotiate ?? ABSENT}`;
+
+  equals(other: PreferenceValues): boolean {
+    return (
+      this.accept === other.accept &&
+      this.language === other.language &&
+      this.charset === other.charset &&
+      this.encoding === other.encoding &&
+      this.negotiate === other.negotiate
+    );
+  }
+
+  copyFrom(other: PreferenceValues): void {
+    this.accept = other.accept;
+    this.language = other.language;
+    this.charset = other.charset;
+    this.encoding = other.encoding;
+    this.negotiate = other.negotiate;
+  }
+
+  /** One cache key; field values never contain LF or U+0001, so it is unambiguous. */
+  key(): string {
+    return `${this.accept ?? ABSENT}\n${this.language ?? ABSENT}\n${this.charset ?? ABSENT}\n${this.encoding ?? ABSENT}\n${this.negotiate ?? ABSENT}`;
+  }
 }
+
+function joined(held: string | undefined, value: string): string {
+  return held === undefined ? value : `${held}, ${value}`;
+}
+
+/** The cache key of a request's preferences. */
+export function preferenceKey(fields: Fields): string {
+  return new PreferenceValues().read(fields).key();
+}
+
+/** Scratch for the request being decided: decide() is synchronous, so one is enough. */
+const current = new PreferenceValues();
 
 export class Negotiator {
   private readonly lists = new Map<string, ListEntry>();
+  /**
+   * The lists of each directory version by name, held as long as the DirectoryCache holds
+   * that version: the repeated request builds no key string.
+   */
+  private readonly byContents = new WeakMap<DirectoryContents, Map<string, ListEntry>>();
   private outcomeCount = 0;
 
   constructor(private readonly site: Site) {}
 
-  /** The variants of `name` in a directory, for this version of its contents. */
-  listForName(contents: DirectoryContents, name: string, place: Place): ListEntry {
-    const key = `${contents.version}\0${name}`;
-    let entry = this.lists.get(key);
-    if (entry === undefined) {
-      const variants = directoryVariants(contents, name, place.directoryKey, place.directorySegments, this.site.config.extensionMaps);
-      entry = this.remember(key, variants);
+  /**
+   * The variants of `name` in a directory, for this version of its contents; undefined when
+   * there are none (not remembered: finding none is a binary search, and a flood of 404s
+   * for made-up names must not fill the cache).
+   */
+  listForName(contents: DirectoryContents, name: string, place: Place): ListEntry | undefined {
+    let byName = this.byContents.get(contents);
+    const known = byName?.get(name);
+    if (known !== undefined) return known;
+    const variants = directoryVariants(contents, name, place.directoryKey, place.directorySegments, this.site.config.extensionMaps);
+    if (variants.length === 0) return undefined;
+    const entry = this.remember(`${contents.version}\0${name}`, variants);
+    if (byName === undefined) {
+      byName = new Map();
+      this.byContents.set(contents, byName);
     }
+    byName.set(name, entry);
     return entry;
   }
 
@@ -94,7 +157,9 @@ export class Negotiator {
 
   /** The outcome for this request's preferences. */
   decide(entry: ListEntry, fields: Fields): Outcome {
-    const key = preferenceKey(fields);
+    current.read(fields);
+    if (entry.lastOutcome !== undefined && current.equals(entry.last)) return entry.lastOutcome;
+    const key = current.key();
     let outcome = entry.outcomes.get(key);
     if (outcome === undefined) {
       const selection = selectVariant(entry.list.variants, readPreferences(fields));
@@ -111,6 +176,10 @@ export class Negotiator {
       }
       if (key.length <= MAX_KEY_LENGTH) this.keep(entry, key, outcome);
     }
+    if (key.length <= MAX_KEY_LENGTH) {
+      entry.last.copyFrom(current);
+      entry.lastOutcome = outcome;
+    }
     return outcome;
   }
 
@@ -120,12 +189,20 @@ export class Negotiator {
       for (const held of this.lists.values()) held.outcomes.clear();
       this.outcomeCount = 0;
     }
+    if (entry.outcomes.size >= MAX_OUTCOMES_PER_LIST) entry.outcomes.clear();
     entry.outcomes.set(key, outcome);
     this.outcomeCount++;
   }
 
   private remember(key: string, variants: readonly Variant[]): ListEntry {
-    const entry: ListEntry = { list: buildVariantList(variants), builtAt: Date.now(), outcomes: new Map(), choices: new Map() };
+    const entry: ListEntry = {
+      list: buildVariantList(variants),
+      builtAt: Date.now(),
+      outcomes: new Map(),
+      choices: new Map(),
+      last: new PreferenceValues(),
+      lastOutcome: undefined,
+    };
     this.lists.delete(key);
     if (this.lists.size >= MAX_LISTS) {
       const oldest = this.lists.keys().next();

@@ -6,7 +6,7 @@
  * with the list. A file that exists under the requested name is never negotiated: that
  * check is the first thing here, so the plain-file path pays one string comparison.
  */
-import type { RequestContext } from '../context.js';
+import type { RequestContext, VariantSelection } from '../context.js';
 import type { CachedFile, CachedTarget, Resolution } from '../file-cache.js';
 import { TYPE_MAP_EXTENSION } from '../negotiation/directory-variants.js';
 import { Negotiator, type ListEntry, type Place } from '../negotiation/negotiator.js';
@@ -26,11 +26,6 @@ function negotiatorOf(ctx: RequestContext): Negotiator {
   return negotiator;
 }
 
-/** A value now or later; keeps the synchronous path free of promises. */
-function then<T, U>(value: T | Promise<T>, next: (value: T) => U | Promise<U>): U | Promise<U> {
-  return value instanceof Promise ? value.then(next) : next(value);
-}
-
 export const negotiatePhase: Phase = {
   name: 'negotiate',
   run(ctx) {
@@ -48,18 +43,18 @@ export const negotiatePhase: Phase = {
   },
 };
 
-/** Places by directory key: the negotiated path computes one string per request, nothing more. */
-const places = new Map<string, Place>();
-const MAX_PLACES = 4096;
+/** Places by request path (parsed paths are shared objects, so this is an identity lookup). */
+const places = new WeakMap<RequestPath, Place>();
 
 /** The directory a path's last segment is in: `/docs/page` -> `/docs/`, ['docs']. */
 function placeOf(path: RequestPath): Place {
-  const directoryKey = path.path.slice(0, path.path.lastIndexOf('/') + 1);
-  let place = places.get(directoryKey);
+  let place = places.get(path);
   if (place === undefined) {
-    place = { directoryKey, directorySegments: path.segments.slice(0, path.segments.length - 1) };
-    if (places.size >= MAX_PLACES) places.clear();
-    places.set(directoryKey, place);
+    place = {
+      directoryKey: path.path.slice(0, path.path.lastIndexOf('/') + 1),
+      directorySegments: path.segments.slice(0, path.segments.length - 1),
+    };
+    places.set(path, place);
   }
   return place;
 }
@@ -70,10 +65,29 @@ function negotiateName(ctx: RequestContext, path: RequestPath): PhaseResult | Pr
   // A trailing slash names a directory; a dot name is never negotiated (no dotfile variants).
   if (name === '' || name.charCodeAt(0) === 0x2e) return undefined;
   const place = placeOf(path);
-  return then(directoryOf(ctx, place), (directory) => {
-    if (directory === undefined) return undefined;
-    return then(listOf(ctx, directory, name, place), (entry) => (entry === undefined ? undefined : answer(ctx, entry, undefined)));
-  });
+  const cache = ctx.site.cache;
+  const now = Date.now();
+  const hit = cache.peekResolution(place.directoryKey, now);
+  if (hit === undefined) {
+    return cache.resolve(place.directoryKey, [...place.directorySegments, '']).then(
+      (resolution) => negotiateIn(ctx, directoryPath(resolution), name, place, Date.now()),
+      () => undefined,
+    );
+  }
+  return negotiateIn(ctx, directoryPath(hit), name, place, now);
+}
+
+/** The real path of the directory a resolution names, or undefined when it is none. */
+function directoryPath(resolution: Resolution): string | undefined {
+  return resolution.target.kind === 'directory' && resolution.trailingPath === '' ? resolution.target.fsPath : undefined;
+}
+
+/** `now`: one clock reading for every freshness check of this request. */
+function negotiateIn(ctx: RequestContext, directory: string | undefined, name: string, place: Place, now: number): PhaseResult | Promise<PhaseResult> {
+  if (directory === undefined) return undefined;
+  const entry = listOf(ctx, directory, name, place, now);
+  if (entry instanceof Promise) return entry.then((later) => (later === undefined ? undefined : answer(ctx, later, undefined, Date.now())));
+  return entry === undefined ? undefined : answer(ctx, entry, undefined, now);
 }
 
 /** `/dir/` has no index document: negotiate among `index.html.*` (each index name in turn). */
@@ -83,59 +97,55 @@ function negotiateIndex(ctx: RequestContext, path: RequestPath, directory: Cache
   const names = ctx.site.config.indexNames;
   const tryFrom = (i: number): PhaseResult | Promise<PhaseResult> => {
     if (i >= names.length) return undefined;
-    return then(listOf(ctx, directory.fsPath, names[i] as string, place), (entry) => (entry === undefined ? tryFrom(i + 1) : answer(ctx, entry, directory)));
+    const entry = listOf(ctx, directory.fsPath, names[i] as string, place, Date.now());
+    const next = (found: ListEntry | undefined): PhaseResult | Promise<PhaseResult> => (found === undefined ? tryFrom(i + 1) : answer(ctx, found, directory, Date.now()));
+    return entry instanceof Promise ? entry.then(next) : next(entry);
   };
   return tryFrom(0);
 }
 
 /** A type map requested by its own name. */
 function negotiateTypeMap(ctx: RequestContext, map: CachedFile, place: Place): PhaseResult | Promise<PhaseResult> {
-  return then(negotiatorOf(ctx).listForTypeMap(map, place), (entry) => answer(ctx, entry, undefined));
-}
-
-/** The real path of the directory at `place`, or undefined when it cannot be negotiated in. */
-function directoryOf(ctx: RequestContext, place: Place): string | undefined | Promise<string | undefined> {
-  const cache = ctx.site.cache;
-  const segments = [...place.directorySegments, ''];
-  const settle = (resolution: Resolution): string | undefined =>
-    resolution.target.kind === 'directory' && resolution.trailingPath === '' ? resolution.target.fsPath : undefined;
-  const hit = cache.peekResolution(place.directoryKey);
-  if (hit !== undefined) return settle(hit);
-  return cache.resolve(place.directoryKey, segments).then(settle, () => undefined);
+  const entry = negotiatorOf(ctx).listForTypeMap(map, place);
+  return entry instanceof Promise ? entry.then((later) => answer(ctx, later, undefined, Date.now())) : answer(ctx, entry, undefined, Date.now());
 }
 
 /** The variant list of `name` in a directory; undefined when it has no variants. */
-function listOf(ctx: RequestContext, directory: string, name: string, place: Place): ListEntry | undefined | Promise<ListEntry | undefined> {
+function listOf(ctx: RequestContext, directory: string, name: string, place: Place, now: number): ListEntry | undefined | Promise<ListEntry | undefined> {
   const cache = ctx.site.cache;
-  const fromContents = (contents: Parameters<Negotiator['listForName']>[0]): ListEntry | undefined => {
-    const entry = negotiatorOf(ctx).listForName(contents, name, place);
-    return entry.list.variants.length === 0 ? undefined : entry;
-  };
-  const contents = cache.directories.peek(directory);
-  if (contents !== undefined) return fromContents(contents);
+  const contents = cache.directories.peek(directory, now);
+  if (contents !== undefined) return negotiatorOf(ctx).listForName(contents, name, place);
   // An unreadable directory has no variants: the request stays what it was (404).
-  return cache.readDirectory(directory).then(fromContents, () => undefined);
+  return cache.readDirectory(directory).then(
+    (read) => negotiatorOf(ctx).listForName(read, name, place),
+    () => undefined,
+  );
 }
 
 /** Answers 300/406, or makes the chosen variant the target. */
-function answer(ctx: RequestContext, entry: ListEntry, indexOf: CachedTarget | undefined): PhaseResult | Promise<PhaseResult> {
+function answer(ctx: RequestContext, entry: ListEntry, indexOf: CachedTarget | undefined, now: number): PhaseResult | Promise<PhaseResult> {
   // A type map that names no file porta would serve has no representation: 404 (never the map itself).
   const fallback = ctx.target?.kind === 'file' ? NOT_FOUND_RESPONSE : undefined;
   if (entry.list.variants.length === 0) return fallback;
   const outcome = negotiatorOf(ctx).decide(entry, ctx.request.fields);
   if (outcome.kind === 'answer') return outcome.response;
-  const cache = ctx.site.cache;
-  const use = (resolution: Resolution): PhaseResult => {
-    // Gone since the list was made: what the request named without negotiation (404).
-    if (resolution.target.kind !== 'file' || resolution.trailingPath !== '') return fallback;
-    ctx.target = resolution.target;
-    ctx.trailingPath = '';
-    ctx.variant = outcome.selection;
-    if (indexOf !== undefined) ctx.indexOf = indexOf;
-    return undefined;
-  };
   const variant = outcome.variant;
-  const hit = cache.peekResolution(variant.key);
-  if (hit !== undefined) return use(hit);
-  return cache.resolve(variant.key, variant.segments).then(use, () => fallback);
+  const cache = ctx.site.cache;
+  const hit = cache.peekResolution(variant.key, now);
+  if (hit !== undefined) return useVariant(ctx, hit, outcome.selection, indexOf, fallback);
+  return cache.resolve(variant.key, variant.segments).then(
+    (resolution) => useVariant(ctx, resolution, outcome.selection, indexOf, fallback),
+    () => fallback,
+  );
+}
+
+/** The chosen variant becomes the target, served from here on like any file. */
+function useVariant(ctx: RequestContext, resolution: Resolution, selection: VariantSelection, indexOf: CachedTarget | undefined, fallback: PhaseResult): PhaseResult {
+  // Gone since the list was made: what the request named without negotiation (404).
+  if (resolution.target.kind !== 'file' || resolution.trailingPath !== '') return fallback;
+  ctx.target = resolution.target;
+  ctx.trailingPath = '';
+  ctx.variant = selection;
+  if (indexOf !== undefined) ctx.indexOf = indexOf;
+  return undefined;
 }

@@ -48,6 +48,12 @@ export interface ListEntry {
 export interface Place {
   readonly directoryKey: string;
   readonly directorySegments: readonly string[];
+  /**
+   * The directory contents in which this path's name was last found to have no variants:
+   * while the directory cache still hands out that same version, a repeated 404 is one
+   * comparison.
+   */
+  noVariantsIn?: DirectoryContents | undefined;
 }
 
 const ABSENT = '\u0001';

@@ -85,7 +85,7 @@ function directoryPath(resolution: Resolution): string | undefined {
 /** `now`: one clock reading for every freshness check of this request. */
 function negotiateIn(ctx: RequestContext, directory: string | undefined, name: string, place: Place, now: number): PhaseResult | Promise<PhaseResult> {
   if (directory === undefined) return undefined;
-  const entry = listOf(ctx, directory, name, place, now);
+  const entry = listOf(ctx, directory, name, place, now, true);
   if (entry instanceof Promise) return entry.then((later) => (later === undefined ? undefined : answer(ctx, later, undefined, Date.now())));
   return entry === undefined ? undefined : answer(ctx, entry, undefined, now);
 }
@@ -97,7 +97,7 @@ function negotiateIndex(ctx: RequestContext, path: RequestPath, directory: Cache
   const names = ctx.site.config.indexNames;
   const tryFrom = (i: number): PhaseResult | Promise<PhaseResult> => {
     if (i >= names.length) return undefined;
-    const entry = listOf(ctx, directory.fsPath, names[i] as string, place, Date.now());
+    const entry = listOf(ctx, directory.fsPath, names[i] as string, place, Date.now(), false);
     const next = (found: ListEntry | undefined): PhaseResult | Promise<PhaseResult> => (found === undefined ? tryFrom(i + 1) : answer(ctx, found, directory, Date.now()));
     return entry instanceof Promise ? entry.then(next) : next(entry);
   };
@@ -111,10 +111,26 @@ function negotiateTypeMap(ctx: RequestContext, map: CachedFile, place: Place): P
 }
 
 /** The variant list of `name` in a directory; undefined when it has no variants. */
-function listOf(ctx: RequestContext, directory: string, name: string, place: Place, now: number): ListEntry | undefined | Promise<ListEntry | undefined> {
+/**
+ * `rememberNone`: the place belongs to this one name (a missing path's own directory), so
+ * finding no variants can be remembered on it for the same directory version.
+ */
+function listOf(
+  ctx: RequestContext,
+  directory: string,
+  name: string,
+  place: Place,
+  now: number,
+  rememberNone: boolean,
+): ListEntry | undefined | Promise<ListEntry | undefined> {
   const cache = ctx.site.cache;
   const contents = cache.directories.peek(directory, now);
-  if (contents !== undefined) return negotiatorOf(ctx).listForName(contents, name, place);
+  if (contents !== undefined) {
+    if (rememberNone && place.noVariantsIn === contents) return undefined;
+    const entry = negotiatorOf(ctx).listForName(contents, name, place);
+    if (entry === undefined && rememberNone) place.noVariantsIn = contents;
+    return entry;
+  }
   // An unreadable directory has no variants: the request stays what it was (404).
   return cache.readDirectory(directory).then(
     (read) => negotiatorOf(ctx).listForName(read, name, place),

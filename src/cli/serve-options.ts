@@ -48,6 +48,7 @@ export const SERVE_FLAGS: Readonly<Record<string, FlagSpec>> = {
   header: { kind: 'list', value: "'Name: value'" },
   'cache-control': { kind: 'string', value: 'VALUE' },
   'max-age': { kind: 'string', value: 'SEC' },
+  multiviews: { kind: 'boolean' },
   quiet: { kind: 'boolean', short: 'q' },
 };
 
@@ -106,6 +107,8 @@ export interface ServeOptions {
   readonly cleanUrls: boolean;
   /** Fields added to successful answers, per path prefix. */
   readonly addedFields: readonly PathFields[];
+  /** Transparent content negotiation (MultiViews, type maps). */
+  readonly multiviews: boolean;
   readonly quiet: boolean;
 }
 
@@ -237,6 +240,7 @@ export function parseServeOptions(args: readonly string[], env: NodeJS.ProcessEn
     spa: parseSpa(pick<string>('spa')),
     cleanUrls: bool('clean-urls', false),
     addedFields: parseAddedFields(pick<string[]>('header'), pick<string>('cache-control'), pick<string>('max-age'), fileValues.headers as string | undefined),
+    multiviews: bool('multiviews', true),
     quiet: bool('quiet', false),
   };
 }

@@ -28,6 +28,8 @@ export interface SiteConfig {
   /** How CGI programs are recognised and run; defaults in content/cgi.ts when absent. */
   readonly cgi?: CgiSettings;
   readonly extensionMaps: ExtensionMaps;
+  /** Transparent content negotiation among `name.*` variants and type maps; undefined: on. */
+  readonly multiviews?: boolean;
   /** When set, GET /.well-known/access.log serves what this returns. */
   readonly accessLogSnapshot: (() => Promise<Buffer>) | undefined;
   /** When set, GET on this path answers 200 without looking at the root (--health). */

@@ -94,6 +94,7 @@ export class DirectoryCache {
           }
         }),
     );
+    // Sorted by code units: negotiation (negotiation/directory-variants.ts) binary-searches this order.
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const signature = entries.map((e) => `${e.name}\0${e.kind}\0${e.size}\0${e.modified.getTime()}`).join('\0\0');
     const previous = this.slots.get(fsPath);

@@ -41,6 +41,7 @@ export const DEFAULT_EXTENSION_MAPS: ExtensionMaps = Object.freeze({
   encodings: new Map([
     ['gz', 'gzip'],
     ['z', 'compress'],
+    ['br', 'br'],
   ]),
   defaultCharset: 'utf-8',
 });
@@ -87,6 +88,8 @@ const ARCHIVE_TYPES = new Set(['application/x-tar', 'application/gzip', 'applica
 const COMPRESSED_FILE_TYPES: ReadonlyMap<string, string> = new Map([
   ['gzip', 'application/gzip'],
   ['compress', 'application/x-compress'],
+  // No registered type for a bare Brotli stream: it is bytes, not a coding to undo.
+  ['br', UNKNOWN_TYPE],
 ]);
 
 /** Types whose text needs a charset to be read right (RFC 9110 section 8.3.2). */
@@ -127,6 +130,15 @@ function buildTypeTable(): ReadonlyMap<string, string> {
 }
 
 const TYPE_BY_EXTENSION = buildTypeTable();
+
+/**
+ * Whether an extension means something (a type, language, charset or coding): negotiation
+ * only counts `name.*` files whose every extension does, so `page.html.bak` is no variant.
+ */
+export function isKnownExtension(extension: string, maps: ExtensionMaps): boolean {
+  const lower = extension.toLowerCase();
+  return maps.languages.has(lower) || maps.charsets.has(lower) || maps.encodings.has(lower) || TYPE_BY_EXTENSION.has(lower);
+}
 
 /** Splits `name` at its first dot after any leading dots (`.hidden` has no extension). */
 function splitName(name: string): { baseName: string; extensions: string[] } {

@@ -56,6 +56,8 @@ export interface StartPortaOptions {
   readonly maxConnections?: number;
   /** Format each access-log line but keep none (long fuzz runs); logLines stays empty. */
   readonly discardLog?: boolean;
+  /** Content negotiation (default on, as the CLI). */
+  readonly multiviews?: boolean;
 }
 
 export interface PortaServer {
@@ -117,6 +119,7 @@ export async function startPorta(options: StartPortaOptions): Promise<PortaServe
       searchPath: process.env.PATH ?? DEFAULT_CGI_SETTINGS.searchPath,
     },
     extensionMaps: DEFAULT_EXTENSION_MAPS,
+    multiviews: options.multiviews ?? true,
     accessLogSnapshot: options.exposeAccessLog === true ? () => sink.snapshot() : undefined,
     healthPath: options.healthPath,
     reportError: (error) => internalErrors.push(error),

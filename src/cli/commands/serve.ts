@@ -70,6 +70,8 @@ Options:
   --max-age SEC              the same as --cache-control max-age=SEC
   --compress on|off|gzip|br  compress text, JavaScript, JSON... for clients that accept it, and
                              serve precompressed app.js.br / app.js.gz beside app.js (default on)
+  --multiviews, --no-multiviews
+                             content negotiation among name.* variants and *.var type maps (default on)
   --workers N|auto           worker processes sharing the port (default 1)
   --max-connections N|auto   open connections per process beyond which new ones are closed
                              (default auto: the open-files limit less a reserve)
@@ -161,6 +163,7 @@ function makeSiteHandler(options: ServeOptions, redirects: RedirectRule[], sink:
     addedFields: options.addedFields,
     cgi: { extension: options.cgiExtension, timeoutMs: options.cgiTimeoutMs, searchPath: process.env.PATH ?? DEFAULT_CGI_SETTINGS.searchPath },
     extensionMaps: { ...DEFAULT_EXTENSION_MAPS, defaultCharset: options.defaultCharset },
+    multiviews: options.multiviews,
     accessLogSnapshot: options.exposeAccessLog ? () => sink.snapshot() : undefined,
     healthPath: options.healthPath,
     reportError: reportInternalError,

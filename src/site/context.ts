@@ -7,6 +7,7 @@
 import { close } from 'node:fs';
 import type { HttpRequest } from '../http/handler.js';
 import type { HeaderList, HttpResponse } from '../http/response.js';
+import type { SiteAuth } from './auth/site-auth.js';
 import type { SiteConfig } from './config.js';
 import type { CachedFile, CachedTarget, FileCache } from './file-cache.js';
 import type { Permissions } from './methods.js';
@@ -31,6 +32,8 @@ export const NO_GRANTS: Grants = Object.freeze({ put: false, delete: false });
 export interface Site {
   readonly config: SiteConfig;
   readonly cache: FileCache;
+  /** Control files, the Digest nonce secret and counts. */
+  readonly auth: SiteAuth;
 }
 
 export class RequestContext {

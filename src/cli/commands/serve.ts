@@ -107,6 +107,7 @@ async function runServer(options: ServeOptions, role: Role): Promise<number> {
     indexNames: options.indexNames,
     redirects,
     authFileName: options.authFileName,
+    secret: options.secret,
     dotfiles: options.dotfiles,
     traceEnabled: options.trace,
     cgiEnabled: options.cgi,

@@ -26,20 +26,20 @@ export const authPhase: Phase = {
     if (target === undefined) return undefined; // OPTIONS *: about the server, not a resource.
     const dir = target.kind === 'directory' ? target.fsPath : dirname(target.fsPath);
     const files = ctx.site.auth.files;
-    const governing = files.peek(dir);
-    if (governing !== undefined) return authenticate(ctx, governing);
-    return files.lookup(dir).then((found) => authenticate(ctx, found));
+    const now = Date.now();
+    const governing = files.peek(dir, now);
+    if (governing !== undefined) return authenticate(ctx, governing, now);
+    return files.lookup(dir).then((found) => authenticate(ctx, found, Date.now()));
   },
 };
 
 const REFUSED_DIRECTORY = 'The access rules of this directory cannot be read, so it is refused until they are fixed.';
 
-function authenticate(ctx: RequestContext, governing: Governing): PhaseResult {
+function authenticate(ctx: RequestContext, governing: Governing, now: number): PhaseResult {
   if (governing === null) return undefined;
   const rules = governing.rules;
   if (rules === undefined) throw new HttpError(500, REFUSED_DIRECTORY);
   const header = ctx.request.fields.get('authorization');
-  const now = Date.now();
   let verdict: Verdict = { ok: false, stale: false };
   if (header !== undefined) {
     const known = rules.scheme === 'Basic' ? governing.verifiedBasic.get(header) : undefined;

@@ -3,13 +3,15 @@
  * is data: PUT and DELETE (which act on the path whatever is there), CGI programs, then the
  * selected file (handed on to the range phase), a directory, and finally nothing (404).
  */
+import { deleteContent } from '../content/delete.js';
 import { fileContent } from '../content/file.js';
 import type { ContentHandler } from '../content/handler.js';
 import { listingContent } from '../content/listing.js';
 import { missingContent } from '../content/missing.js';
+import { putContent } from '../content/put.js';
 import type { Phase } from '../pipeline.js';
 
-export const CONTENT_HANDLERS: readonly ContentHandler[] = [fileContent, listingContent, missingContent];
+export const CONTENT_HANDLERS: readonly ContentHandler[] = [putContent, deleteContent, fileContent, listingContent, missingContent];
 
 export const contentPhase: Phase = {
   name: 'content',

@@ -15,10 +15,12 @@ export const permissionPhase: Phase = {
     const request = ctx.request;
     const method = request.method;
     const grants = ctx.grants;
-    if (grants.put || grants.delete) ctx.permissions = { ...ctx.permissions, put: grants.put, delete: grants.delete };
+    // DELETE removes files only: a directory does not offer it (http.md section 8).
+    if (grants.put || grants.delete) ctx.permissions = { ...ctx.permissions, put: grants.put, delete: grants.delete && ctx.target?.kind !== 'directory' };
     if (method !== 'POST' && method !== 'PUT' && method !== 'DELETE' && method !== 'TRACE') return undefined;
-    // RFC 9110 section 15.5.12: a PUT or POST must say how long its content is.
-    if ((method === 'PUT' || method === 'POST') && !request.body.present && !request.fields.has('content-length')) {
+    // RFC 9110 section 15.5.12: a POST must say how long its content is (PUT: content/put.ts,
+    // after permission and existence, where the body is really used).
+    if (method === 'POST' && !request.body.present && !request.fields.has('content-length')) {
       throw new HttpError(411, `A ${method} request needs a Content-Length (or chunked Transfer-Encoding).`);
     }
     const permissions = ctx.permissions;

@@ -192,6 +192,17 @@ describe('PUT and DELETE', () => {
     assert.equal((await send('GET', '/up/abort.txt', [ALICE])).text, 'before abort\n');
   });
 
+  test('PUT and DELETE act on the name in the URL: a symbolic link is replaced or removed, its file kept', T, async () => {
+    await site.add({ 'up/real.txt': 'real\n', 'up/link.txt': { symlink: 'real.txt' }, 'up/link2.txt': { symlink: 'real.txt' } });
+    assert.equal((await send('GET', '/up/link.txt', [ALICE])).text, 'real\n');
+    assertErrorPage(await send('DELETE', '/up/link.txt', [ALICE]), 200);
+    assert.equal(await readFile(site.path('up/real.txt'), 'utf8'), 'real\n');
+    assert.equal((await send('GET', '/up/link.txt', [ALICE])).status, 404);
+    assertErrorPage(await send('PUT', '/up/link2.txt', [ALICE], 'replaced link\n'), 200);
+    assert.equal(await readFile(site.path('up/real.txt'), 'utf8'), 'real\n');
+    assert.equal((await send('GET', '/up/link2.txt', [ALICE])).text, 'replaced link\n');
+  });
+
   test('pipelined PUT, GET, DELETE, GET on one connection', T, async () => {
     const body = 'pipelined\n';
     const reqs = [

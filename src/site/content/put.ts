@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { open, realpath, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { statusPageResponse } from '../../http/error-page.js';
 import { HttpError } from '../../http/http-error.js';
@@ -44,10 +44,17 @@ async function put(ctx: RequestContext): Promise<HttpResponse> {
   if (!request.body.present && !request.fields.has('content-length')) {
     throw new HttpError(411, 'A PUT request needs a Content-Length (or chunked Transfer-Encoding).');
   }
-  const fsPath = target.fsPath;
-  const directory = await existingDirectory(dirname(fsPath), dirname(path.path), ctx.site.config.root);
+  // The file goes where the URL names it (a symbolic link there is replaced, not followed),
+  // in the real directory, which must lie inside the root.
+  const root = ctx.site.config.root;
+  const named = join(root, ...path.segments);
+  const directory = await existingDirectory(dirname(named), dirname(path.path), root);
   const temp = join(directory, `${UPLOAD_TEMP_PREFIX}${randomBytes(12).toString('hex')}`);
-  const destination = join(directory, fsPath.slice(dirname(fsPath).length + 1));
+  const destination = join(directory, basename(named));
+  const forget = (): void => {
+    ctx.site.cache.invalidate(destination);
+    if (target.kind === 'file' && target.fsPath !== destination) ctx.site.cache.invalidate(target.fsPath);
+  };
   let existed: boolean;
   let bytes: number;
   try {
@@ -56,10 +63,10 @@ async function put(ctx: RequestContext): Promise<HttpResponse> {
     await rename(temp, destination);
   } catch (error) {
     await rm(temp, { force: true });
-    ctx.site.cache.invalidate(destination);
+    forget();
     throw asHttpError(error, path.path);
   }
-  ctx.site.cache.invalidate(destination);
+  forget();
   const message = `${existed ? 'Replaced' : 'Created'} ${path.path} (${bytes} bytes).`;
   if (existed) return statusPageResponse(200, message);
   return statusPageResponse(201, message, { headers: [['Location', encodePath(path.path)]] });

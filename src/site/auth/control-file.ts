@@ -96,7 +96,8 @@ export function parseControlFile(text: string, file: string): AuthRules {
       userLines.push({ line: number, parts: line.split(':') });
       continue;
     }
-    fail(`not a control-file line: '${line.length > 60 ? `${line.slice(0, 60)}...` : line}'`);
+    // The line itself is not repeated: it might be a password typed in the wrong place.
+    fail('not a control-file line (expected authorization-type=..., realm="...", a user line, ALLOW-PUT or ALLOW-DELETE)');
   }
   if (scheme === undefined) throw new ControlFileError(file, 0, 'no authorization-type=Basic or authorization-type=Digest line');
   if (realm === undefined) throw new ControlFileError(file, 0, 'no realm="..." line');

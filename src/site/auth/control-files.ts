@@ -23,6 +23,15 @@ export interface ControlFile {
   readonly verifiedBasic: Map<string, string>;
 }
 
+/** Why a control file cannot be used: one line for the error output (no stack: it is not a bug). */
+export class ControlFileProblem extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'auth control file';
+    this.stack = `${this.name}: ${message}`;
+  }
+}
+
 /** The control file that governs a directory, or null when none does. */
 export type Governing = ControlFile | null;
 
@@ -105,16 +114,16 @@ export class ControlFiles {
         this.files.delete(path);
         return undefined;
       }
-      return this.refuse(path, undefined, new Error(`${path}: cannot be examined (${code ?? String(error)}); the directory is refused`));
+      return this.refuse(path, undefined, new ControlFileProblem(`${path}: cannot be examined (${code ?? String(error)}); the directory is refused`));
     }
     const known = this.files.get(path);
     if (known !== undefined && sameStats(known.stats, stats)) return known.file;
-    if (!stats.isFile()) return this.refuse(path, stats, new Error(`${path}: is not a regular file; the directory is refused`));
+    if (!stats.isFile()) return this.refuse(path, stats, new ControlFileProblem(`${path}: is not a regular file; the directory is refused`));
     let text: string;
     try {
       text = await readFile(path, 'utf8');
     } catch (error) {
-      return this.refuse(path, stats, new Error(`${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}); the directory is refused`));
+      return this.refuse(path, stats, new ControlFileProblem(`${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}); the directory is refused`));
     }
     try {
       const file: ControlFile = { path, rules: parseControlFile(text, path), problem: undefined, verifiedBasic: new Map() };
@@ -122,7 +131,7 @@ export class ControlFiles {
       return file;
     } catch (error) {
       if (!(error instanceof ControlFileError)) throw error;
-      return this.refuse(path, stats, new Error(`${error.message} (the directory is refused until this is fixed)`));
+      return this.refuse(path, stats, new ControlFileProblem(`${error.message} (the directory is refused until this is fixed)`));
     }
   }
 

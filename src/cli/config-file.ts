@@ -3,7 +3,8 @@
  * flags in camelCase. Unknown keys and wrongly typed values are usage errors.
  */
 import { readFileSync } from 'node:fs';
-import { UsageError } from './errors.js';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { describeFileError, UsageError } from './errors.js';
 import { parseFlags, type FlagSpec, type FlagValues, type ParsedArgs } from './flags.js';
 
 export function flagToKey(flag: string): string {
@@ -20,8 +21,7 @@ export function readConfigFile(file: string, specs: Readonly<Record<string, Flag
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`--config: cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message}`);
+    throw new UsageError(`--config: cannot read ${file}: ${describeFileError(error)}`);
   }
   let data: unknown;
   try {
@@ -41,9 +41,17 @@ export function readConfigFile(file: string, specs: Readonly<Record<string, Flag
     const entry = byKey.get(key);
     if (!entry) throw new UsageError(`config key '${key}' in ${file} is unknown (keys are the long flags in camelCase, e.g. keepAliveTimeout)`);
     const [flag, spec] = entry;
-    values[flag] = convertValue(value, spec, key, file);
+    values[flag] = relativeToFile(convertValue(value, spec, key, file), spec, file);
   }
   return values;
+}
+
+/** A path in the file is relative to the file's directory, wherever porta was started. */
+function relativeToFile(value: string | boolean | string[], spec: FlagSpec, file: string): string | boolean | string[] {
+  const path = spec.path;
+  if (path === undefined || typeof value === 'boolean') return value;
+  const anchor = (one: string): string => (one === '' || isAbsolute(one) || path.literals?.includes(one) === true ? one : resolve(dirname(file), one));
+  return typeof value === 'string' ? anchor(value) : value.map(anchor);
 }
 
 function convertValue(value: unknown, spec: FlagSpec, key: string, file: string): string | boolean | string[] {
@@ -56,6 +64,9 @@ function convertValue(value: unknown, spec: FlagSpec, key: string, file: string)
       if (typeof value === 'string') return value;
       if (typeof value === 'number' && Number.isFinite(value)) return String(value);
       throw wrong('a string or number');
+    case 'json':
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw wrong('a JSON object');
+      return JSON.stringify(value);
     case 'list':
       if (typeof value === 'string') return [value];
       if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value as string[];

@@ -6,7 +6,8 @@
 import { resolvePort, type TransportProtocol } from '../net/port.js';
 import { UsageError } from './errors.js';
 
-export type FlagKind = 'string' | 'boolean' | 'list';
+/** 'json': a config-file-only key whose value is a JSON object, handed on as its JSON text. */
+export type FlagKind = 'string' | 'boolean' | 'list' | 'json';
 
 export interface FlagSpec {
   readonly kind: FlagKind;
@@ -14,6 +15,12 @@ export interface FlagSpec {
   readonly short?: string;
   /** Placeholder shown in errors, e.g. 'PORT'. */
   readonly value?: string;
+  /**
+   * The value names a file or directory: in a config file a relative one is taken relative
+   * to the config file's own directory (as nginx and Apache do), not the working directory.
+   * Values listed in `literals` (such as '-' or 'off') are not paths.
+   */
+  readonly path?: { readonly literals?: readonly string[] };
 }
 
 export type FlagValues = Record<string, string | boolean | string[] | undefined>;
@@ -57,7 +64,7 @@ export function parseFlags(args: readonly string[], specs: Readonly<Record<strin
         flags[name] = false;
         continue;
       }
-      if (!spec) throw new UsageError(`unknown flag --${name}`);
+      if (!spec) throw new UsageError(`unknown flag --${name}${suggestion(name, Object.keys(specs), '--')}`);
       if (spec.kind === 'boolean') {
         if (inline !== undefined) throw new UsageError(`--${name} takes no value (use --${name} or --no-${name})`);
         flags[name] = true;
@@ -73,7 +80,7 @@ export function parseFlags(args: readonly string[], specs: Readonly<Record<strin
       for (let j = 1; j < arg.length; j++) {
         const letter = arg[j] as string;
         const name = byShort.get(letter);
-        if (!name) throw new UsageError(`unknown flag -${letter}`);
+        if (!name) throw new UsageError(`unknown flag -${letter}${j === 1 && arg.length > 2 ? suggestion(arg.slice(1), Object.keys(specs), '--') : ''}`);
         const spec = specs[name] as FlagSpec;
         if (spec.kind === 'boolean') {
           flags[name] = true;
@@ -90,6 +97,45 @@ export function parseFlags(args: readonly string[], specs: Readonly<Record<strin
     positionals.push(arg);
   }
   return { flags, positionals };
+}
+
+/**
+ * ' (did you mean --port?)' when one known name is close to what was typed (a typo, a
+ * missing or doubled letter, a single dash for two), else ''.
+ */
+export function suggestion(typed: string, known: readonly string[], prefix: string): string {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const name of known) {
+    const distance = editDistance(typed.toLowerCase(), name);
+    if (distance < bestDistance) {
+      best = name;
+      bestDistance = distance;
+    }
+  }
+  // Close enough to be a slip of the fingers, not a different word.
+  const allowed = typed.length <= 4 ? 1 : 2;
+  return best !== undefined && bestDistance <= allowed ? ` (did you mean ${prefix}${best}?)` : '';
+}
+
+/** Edit distance counting insertions, deletions, substitutions and swapped neighbours (Damerau). */
+function editDistance(a: string, b: string): number {
+  const rows: number[][] = [];
+  for (let i = 0; i <= a.length; i++) {
+    const row: number[] = [i];
+    for (let j = 1; j <= b.length; j++) {
+      if (i === 0) {
+        row.push(j);
+        continue;
+      }
+      const above = rows[i - 1] as number[];
+      let best = Math.min((above[j] as number) + 1, (row[j - 1] as number) + 1, (above[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, ((rows[i - 2] as number[])[j - 2] as number) + 1);
+      row.push(best);
+    }
+    rows.push(row);
+  }
+  return (rows[a.length] as number[])[b.length] as number;
 }
 
 /** Parses a whole number within [min, max] or throws a UsageError naming the flag. */

@@ -6,11 +6,15 @@
 import { PORTA_VERSION } from '../version.js';
 import type { Command } from './command.js';
 import { RuntimeFailure, UsageError } from './errors.js';
-import { captureStopSignals } from '../net/stop-signals.js';
+import { suggestion } from './flags.js';
+import { alignHelp } from './help.js';
+import { captureReloadSignal, captureStopSignals } from '../net/stop-signals.js';
 
 /** Commands that stop gracefully on SIGINT/SIGTERM: their stop signals are held from the first moment. */
 const SERVICES = new Set(['serve', 'echo', 'hello']);
 if (SERVICES.has(process.argv[2] ?? '')) captureStopSignals();
+// `serve` reloads on SIGHUP; one that comes while it starts must not kill it.
+if (process.argv[2] === 'serve') captureReloadSignal();
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./commands/serve.js')).serveCommand,
@@ -37,15 +41,19 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(await overview());
     return name === undefined ? 2 : 0;
   }
-  if (name === '--version' || name === '-V') {
+  if (name === '--version' || name === '-V' || name === '-v' || name === 'version') {
     process.stdout.write(`porta ${PORTA_VERSION}\n`);
     return 0;
   }
   const load = COMMANDS[name];
-  if (!load) throw new UsageError(`unknown command '${name}' (try: ${Object.keys(COMMANDS).join(', ')})`);
+  if (!load) {
+    const hint = suggestion(name, Object.keys(COMMANDS), '');
+    throw new UsageError(`unknown command '${name}'${hint === '' ? ` (commands: ${Object.keys(COMMANDS).join(', ')})` : hint}; see porta --help`);
+  }
   const command = await load();
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(command.help.endsWith('\n') ? command.help : `${command.help}\n`);
+    const help = alignHelp(command.help);
+    process.stdout.write(help.endsWith('\n') ? help : `${help}\n`);
     return 0;
   }
   return command.run(rest);

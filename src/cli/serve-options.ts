@@ -3,9 +3,12 @@
  * Every value is validated here so the rest of the program only sees good ones; a bad one
  * is a UsageError naming the flag or config key.
  */
-import { statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { readConfigFile, flagToKey } from './config-file.js';
+import type { ContentCoding } from '../site/compression/accept-encoding.js';
+import type { PathFields } from '../site/response-fields.js';
+import { parseAddedFields, parseSpa } from './added-fields-options.js';
 import { UsageError } from './errors.js';
 import { parseFlags, parseInteger, parsePort, parseSeconds, type FlagSpec, type FlagValues } from './flags.js';
 
@@ -13,7 +16,7 @@ export const SERVE_FLAGS: Readonly<Record<string, FlagSpec>> = {
   host: { kind: 'string', value: 'ADDR' },
   port: { kind: 'string', short: 'p', value: 'PORT' },
   config: { kind: 'string', short: 'c', value: 'FILE' },
-  redirects: { kind: 'string', value: 'FILE' },
+  redirects: { kind: 'string', value: 'FILE', path: {} },
   index: { kind: 'list', value: 'NAME' },
   'keep-alive-timeout': { kind: 'string', value: 'SEC' },
   'header-timeout': { kind: 'string', value: 'SEC' },
@@ -26,20 +29,42 @@ export const SERVE_FLAGS: Readonly<Record<string, FlagSpec>> = {
   'cgi-ext': { kind: 'string', value: 'SUFFIX' },
   'cgi-timeout': { kind: 'string', value: 'SEC' },
   trace: { kind: 'boolean' },
-  'access-log': { kind: 'string', value: 'FILE' },
+  'access-log': { kind: 'string', value: 'FILE', path: { literals: ['-', 'off'] } },
   'log-format': { kind: 'string', value: 'common|combined' },
   'expose-access-log': { kind: 'boolean' },
   workers: { kind: 'string', value: 'N|auto' },
   'max-connections': { kind: 'string', value: 'N|auto' },
   dotfiles: { kind: 'string', value: 'deny|allow' },
   'default-charset': { kind: 'string', value: 'NAME|off' },
+  'tls-cert': { kind: 'string', value: 'FILE', path: {} },
+  'tls-key': { kind: 'string', value: 'FILE', path: {} },
+  'tls-self-signed': { kind: 'boolean' },
+  'redirect-http': { kind: 'string', value: 'PORT' },
+  health: { kind: 'string', value: 'PATH' },
+  compress: { kind: 'string', value: 'on|off|gzip|br' },
+  cors: { kind: 'boolean' },
+  spa: { kind: 'string', value: 'FILE' },
+  'clean-urls': { kind: 'boolean' },
+  header: { kind: 'list', value: "'Name: value'" },
+  'cache-control': { kind: 'string', value: 'VALUE' },
+  'max-age': { kind: 'string', value: 'SEC' },
   quiet: { kind: 'boolean', short: 'q' },
 };
+
+/** Where the certificate comes from: PEM files (re-read on reload), or made at start. */
+export type TlsSource = { readonly kind: 'files'; readonly certFile: string; readonly keyFile: string } | { readonly kind: 'self-signed' };
 
 /** How the primary of `--workers N` hands its Digest secret to the workers it forks. */
 export const WORKER_SECRET_ENV = 'PORTA_WORKER_SECRET';
 
-const CONFIG_ONLY_KEYS: Readonly<Record<string, FlagSpec>> = { root: { kind: 'string', value: 'DIR' } };
+/** `--compress` values: brotli is preferred where the client takes both (smaller, as fast to decode). */
+const COMPRESSION_CHOICES: Readonly<Record<string, readonly ContentCoding[]>> = { on: ['br', 'gzip'], off: [], gzip: ['gzip'], br: ['br'] };
+
+const CONFIG_ONLY_KEYS: Readonly<Record<string, FlagSpec>> = {
+  root: { kind: 'string', value: 'DIR', path: {} },
+  // { "/assets/": { "Cache-Control": "max-age=31536000, immutable" } }
+  headers: { kind: 'json' },
+};
 
 export interface ServeOptions {
   readonly root: string;
@@ -67,7 +92,39 @@ export interface ServeOptions {
   readonly dotfiles: 'deny' | 'allow';
   /** Charset added to text, JavaScript and JSON types; undefined for `off`. */
   readonly defaultCharset: string | undefined;
+  /** HTTPS on the port, or plain HTTP when undefined. */
+  readonly tls: TlsSource | undefined;
+  /** A plain-HTTP listener on this port that redirects every request to HTTPS. */
+  readonly redirectHttpPort: number | undefined;
+  /** Path of the health resource (`--health`), off when undefined. */
+  readonly healthPath: string | undefined;
+  /** Content codings offered, in order of preference (empty: --compress off). */
+  readonly compression: readonly ContentCoding[];
+  readonly cors: boolean;
+  /** Root-relative path of the single-page application's file (`/index.html`), if any. */
+  readonly spa: string | undefined;
+  readonly cleanUrls: boolean;
+  /** Fields added to successful answers, per path prefix. */
+  readonly addedFields: readonly PathFields[];
   readonly quiet: boolean;
+}
+
+function parseTlsSource(certFile: string | undefined, keyFile: string | undefined, selfSigned: boolean): TlsSource | undefined {
+  if (selfSigned) {
+    if (certFile !== undefined || keyFile !== undefined) throw new UsageError('--tls-self-signed makes its own certificate: leave out --tls-cert and --tls-key');
+    return { kind: 'self-signed' };
+  }
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined) throw new UsageError('--tls-key needs --tls-cert FILE (the certificate that goes with the key)');
+  if (keyFile === undefined) throw new UsageError('--tls-cert needs --tls-key FILE (the private key of the certificate)');
+  return { kind: 'files', certFile: resolve(certFile), keyFile: resolve(keyFile) };
+}
+
+/** A health path is an absolute path without query, fragment, or characters that need encoding. */
+function parseHealthPath(value: string | undefined, source: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\/[A-Za-z0-9._~!$&'()*+,;=:@/-]*$/.test(value)) throw new UsageError(`${source} must be a path like /.well-known/health (starting with '/', no query), got '${value}'`);
+  return value;
 }
 
 /** Where a value came from, so an error can name what the user typed. */
@@ -99,9 +156,12 @@ export function parseServeOptions(args: readonly string[], env: NodeJS.ProcessEn
   };
 
   const rootText = positionals[0] ?? (fileValues.root as string | undefined) ?? '.';
-  const root = resolve(rootText);
+  // The real path: a ROOT reached through a symbolic link is the folder it leads to, so the
+  // files in it are inside the root (symbolic links inside ROOT are judged against this).
+  let root: string;
   let rootIsDirectory = false;
   try {
+    root = realpathSync(resolve(rootText));
     rootIsDirectory = statSync(root).isDirectory();
   } catch {
     throw new UsageError(`ROOT '${rootText}' does not exist`);
@@ -132,8 +192,16 @@ export function parseServeOptions(args: readonly string[], env: NodeJS.ProcessEn
   if (charset.value !== 'off' && !/^[A-Za-z0-9!#$%&'+^_`{}~-]+$/.test(charset.value)) {
     throw new UsageError(`${charset.source} must be a charset name (like utf-8) or 'off', got '${charset.value}'`);
   }
+  const compress = text('compress', 'on');
+  const compression = COMPRESSION_CHOICES[compress.value];
+  if (compression === undefined) throw new UsageError(`${compress.source} must be on, off, gzip or br, got '${compress.value}'`);
   const host = text('host', '0.0.0.0').value;
   if (host === '') throw new UsageError('--host must not be empty');
+  const tls = parseTlsSource(pick<string>('tls-cert').value, pick<string>('tls-key').value, bool('tls-self-signed', false));
+  const redirectChoice = pick<string>('redirect-http');
+  const redirectHttpPort = redirectChoice.value === undefined ? undefined : parsePort(redirectChoice.value, redirectChoice.source);
+  if (redirectHttpPort !== undefined && tls === undefined) throw new UsageError(`${redirectChoice.source} redirects to HTTPS: it needs --tls-cert and --tls-key, or --tls-self-signed`);
+  const healthChoice = pick<string>('health');
 
   return {
     root,
@@ -159,6 +227,14 @@ export function parseServeOptions(args: readonly string[], env: NodeJS.ProcessEn
     maxConnections,
     dotfiles: dotfiles.value,
     defaultCharset: charset.value === 'off' ? undefined : charset.value.toLowerCase(),
+    tls,
+    redirectHttpPort,
+    healthPath: parseHealthPath(healthChoice.value, healthChoice.source),
+    compression,
+    cors: bool('cors', false),
+    spa: parseSpa(pick<string>('spa')),
+    cleanUrls: bool('clean-urls', false),
+    addedFields: parseAddedFields(pick<string[]>('header'), pick<string>('cache-control'), pick<string>('max-age'), fileValues.headers as string | undefined),
     quiet: bool('quiet', false),
   };
 }

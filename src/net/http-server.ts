@@ -3,11 +3,14 @@
  * registry of open connections, and shuts down gracefully (cli.md: stop accepting, finish
  * requests in flight within a bounded wait, close idle connections).
  */
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { SecureContext } from 'node:tls';
 import { ByteBudget } from '../http/byte-budget.js';
 import { HttpConnection, type ConnectionContext } from '../http/connection.js';
 import { DeadlineSweeper } from '../http/deadline-sweeper.js';
 import { InFlightExchanges } from '../http/in-flight.js';
+import type { TlsCredentials } from './self-signed-certificate.js';
+import { makeSecureContext, startTlsHandshake } from './tls-wrap.js';
 
 export interface HttpServerOptions {
   readonly host: string;
@@ -15,11 +18,15 @@ export interface HttpServerOptions {
   readonly context: Omit<ConnectionContext, 'sweeper' | 'budget'>;
   /** Most connections open at once; more are closed as soon as they are accepted. */
   readonly maxConnections?: number;
+  /** HTTPS: every accepted socket is wrapped in TLS with these (see tls-wrap.ts). */
+  readonly tls?: TlsCredentials;
 }
 
 export interface RunningHttpServer {
   readonly address: AddressInfo;
   readonly openConnections: () => number;
+  /** Replaces the certificate for connections accepted from now on (a reload); throws if unusable. */
+  setTlsCredentials(credentials: TlsCredentials): void;
   /** Stops accepting, lets in-flight responses finish (at most graceMs), then closes the rest. */
   shutdown(graceMs: number): Promise<void>;
 }
@@ -33,10 +40,22 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
     budget: new ByteBudget(options.context.limits.maxBufferedBytes),
     inFlight,
   };
-  // allowHalfOpen: a client that half-closes after sending its requests still gets the answers.
-  const server: Server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+  const serve = (socket: ConstructorParameters<typeof HttpConnection>[0]): void => {
     const connection = new HttpConnection(socket, context, (closed) => connections.delete(closed));
     connections.add(connection);
+  };
+  let secureContext: SecureContext | undefined = options.tls === undefined ? undefined : makeSecureContext(options.tls);
+  /** TCP sockets whose TLS handshake is still going: a stop closes them at once. */
+  const handshaking = new Set<Socket>();
+  // allowHalfOpen: a client that half-closes after sending its requests still gets the answers.
+  const server: Server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+    if (secureContext === undefined) return serve(socket);
+    handshaking.add(socket);
+    socket.once('close', () => handshaking.delete(socket));
+    startTlsHandshake(socket, secureContext, options.context.limits.headerTimeoutMs, (secure) => {
+      handshaking.delete(socket);
+      serve(secure);
+    });
   });
   if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
   return new Promise((resolve, reject) => {
@@ -49,7 +68,14 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
       resolve({
         address: server.address() as AddressInfo,
         openConnections: () => connections.size,
-        shutdown: (graceMs) => shutdownServer(server, connections, inFlight, graceMs),
+        setTlsCredentials: (credentials) => {
+          if (secureContext === undefined) throw new Error('this listener does not speak TLS');
+          secureContext = makeSecureContext(credentials);
+        },
+        shutdown: (graceMs) => {
+          for (const socket of handshaking) socket.destroy();
+          return shutdownServer(server, connections, inFlight, graceMs);
+        },
       });
     });
   });

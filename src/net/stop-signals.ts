@@ -32,3 +32,31 @@ export function takeEarlyStopSignal(): NodeJS.Signals | undefined {
   early = undefined;
   return signal;
 }
+
+/**
+ * SIGHUP (reload, `porta serve`) while starting: Node's default would kill the process. It
+ * is held from the first moment and run once the server can reload.
+ */
+let earlyReload = false;
+let holdingReload = false;
+
+function recordReload(): void {
+  earlyReload = true;
+}
+
+export function captureReloadSignal(): void {
+  if (holdingReload) return;
+  holdingReload = true;
+  process.on('SIGHUP', recordReload);
+}
+
+/** Ends the hold; true when a SIGHUP arrived during it. */
+export function takeEarlyReloadSignal(): boolean {
+  if (holdingReload) {
+    process.off('SIGHUP', recordReload);
+    holdingReload = false;
+  }
+  const reload = earlyReload;
+  earlyReload = false;
+  return reload;
+}

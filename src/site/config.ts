@@ -1,6 +1,8 @@
+import type { ContentCoding } from './compression/accept-encoding.js';
 import type { DotfilePolicy } from './hidden-names.js';
 import type { ExtensionMaps } from './media-type.js';
 import type { RedirectRule } from './redirects.js';
+import type { PathFields } from './response-fields.js';
 
 /** Everything the site layer needs to know about the document root and its options. */
 export interface SiteConfig {
@@ -17,9 +19,19 @@ export interface SiteConfig {
   readonly dotfiles: DotfilePolicy;
   readonly traceEnabled: boolean;
   readonly cgiEnabled: boolean;
+  /** `--cors`: answer preflights and let any origin read the answers. */
+  readonly cors: boolean;
+  /** What a missing path may be answered with instead of 404 (phases/fallback.ts). */
+  readonly fallback: { readonly cleanUrls: boolean; readonly spa: string | undefined };
+  /** The operator's fields, per path prefix (`--header`, `--cache-control`, `--max-age`). */
+  readonly addedFields: readonly PathFields[];
+  /** Content codings offered for compressible files, in order of preference; empty: off. */
+  readonly compression: readonly ContentCoding[];
   readonly extensionMaps: ExtensionMaps;
   /** When set, GET /.well-known/access.log serves what this returns. */
   readonly accessLogSnapshot: (() => Promise<Buffer>) | undefined;
+  /** When set, GET on this path answers 200 without looking at the root (--health). */
+  readonly healthPath?: string | undefined;
   /** Where causes of error answers go (a 403 for a permission error, a failed write...). */
   readonly reportError: (error: unknown) => void;
 }

@@ -12,6 +12,7 @@ import type { SiteConfig } from './config.js';
 import type { CachedFile, CachedTarget, FileCache } from './file-cache.js';
 import type { Permissions } from './methods.js';
 import type { ByteSource, Representation } from './representation.js';
+import { takesAddedFields } from './response-fields.js';
 import type { RequestPath } from './url-path.js';
 
 /** A variant chosen by negotiation: how to describe it when it is sent. */
@@ -65,6 +66,8 @@ export class RequestContext {
    * and later CORS): added once the answer is known.
    */
   extraFields: Array<readonly [string, string]> | undefined = undefined;
+  /** The operator's fields for this path (`--header`...), added if the status takes them. */
+  successFields: HeaderList | undefined = undefined;
 
   constructor(
     readonly request: HttpRequest,
@@ -94,7 +97,9 @@ export class RequestContext {
   /** The answer as it leaves the site: with the extra fields and the user for the log. */
   finish(response: HttpResponse): HttpResponse {
     this.releaseSource();
-    const extra: HeaderList | undefined = this.extraFields;
+    let extra: HeaderList | undefined = this.extraFields;
+    const added = this.successFields;
+    if (added !== undefined && takesAddedFields(response.status)) extra = extra === undefined ? added : [...extra, ...added];
     if (extra === undefined && this.user === undefined) return response;
     return {
       ...response,

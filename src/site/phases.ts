@@ -2,17 +2,24 @@
  * The order of the site's phases, written once (architecture.md): what a request means for
  * the document root is decided by these, in this order, each answering or handing on.
  *
- *   method -> target -> virtual -> redirect -> resolve -> auth -> permission
- *     -> trace-options -> negotiate -> open -> preconditions -> content -> range
+ *   method -> target -> cors -> added-fields -> virtual -> redirect -> resolve -> auth
+ *     -> permission -> trace-options -> negotiate -> fallback -> open -> encode
+ *     -> preconditions -> content -> range
  *
  * Authentication comes before everything that says something about the resource (405,
  * TRACE/OPTIONS, 304/412, 416, content), so a protected resource reveals nothing to a
  * stranger. `open` sits between negotiation and preconditions so the preconditions judge
- * the exact bytes that will be sent (see phases/open.ts).
+ * the exact bytes that will be sent (see phases/open.ts). A CORS preflight is answered before
+ * authentication (browsers send no credentials on it); `fallback` (clean URLs, SPA) comes
+ * after negotiation so variants of a missing name win over the fallback file.
  */
 import type { Phase } from './pipeline.js';
+import { addedFieldsPhase } from './phases/added-fields.js';
 import { authPhase } from './phases/auth.js';
 import { contentPhase } from './phases/content.js';
+import { corsPhase } from './phases/cors.js';
+import { encodePhase } from './phases/encode.js';
+import { fallbackPhase } from './phases/fallback.js';
 import { methodPhase } from './phases/method.js';
 import { negotiatePhase } from './phases/negotiate.js';
 import { openPhase } from './phases/open.js';
@@ -28,6 +35,8 @@ import { virtualResourcesPhase } from './phases/virtual-resources.js';
 export const SITE_PHASES: readonly Phase[] = [
   methodPhase,
   targetPhase,
+  corsPhase,
+  addedFieldsPhase,
   virtualResourcesPhase,
   redirectPhase,
   resolvePhase,
@@ -35,7 +44,9 @@ export const SITE_PHASES: readonly Phase[] = [
   permissionPhase,
   traceOptionsPhase,
   negotiatePhase,
+  fallbackPhase,
   openPhase,
+  encodePhase,
   preconditionsPhase,
   contentPhase,
   rangePhase,

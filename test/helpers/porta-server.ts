@@ -11,9 +11,11 @@ import { DEFAULT_LIMITS, type HttpLimits } from '../../src/http/limits.js';
 import type { LogFormat } from '../../src/log/access-record.js';
 import { formatAccessLine } from '../../src/log/format.js';
 import { openAccessLog, type AccessLogSink } from '../../src/log/sink.js';
-import { startHttpServer } from '../../src/net/http-server.js';
+import { startHttpServer, type RunningHttpServer } from '../../src/net/http-server.js';
+import type { TlsCredentials } from '../../src/net/self-signed-certificate.js';
 import { DEFAULT_EXTENSION_MAPS } from '../../src/site/media-type.js';
 import { parseRedirectRules } from '../../src/site/redirects.js';
+import type { PathFields } from '../../src/site/response-fields.js';
 import { createSiteHandler } from '../../src/site/site.js';
 import { SERVER_SOFTWARE } from '../../src/version.js';
 
@@ -32,11 +34,24 @@ export interface StartPortaOptions {
   /** Default 'deny', as the CLI. */
   readonly dotfiles?: 'deny' | 'allow';
   readonly cgi?: boolean;
+  /** Content codings offered (default as the CLI: br, gzip). */
+  readonly compression?: readonly ('br' | 'gzip')[];
+  readonly cors?: boolean;
+  readonly cleanUrls?: boolean;
+  /** Root-relative path of the single-page app's file, e.g. '/index.html'. */
+  readonly spa?: string;
+  readonly addedFields?: readonly PathFields[];
   readonly logFormat?: LogFormat;
   /** Serve the log at /.well-known/access.log. */
   readonly exposeAccessLog?: boolean;
   /** Write the log to this file (as --access-log FILE); otherwise it is kept in memory. */
   readonly accessLogFile?: string;
+  /** HTTPS with this certificate and key (PEM). */
+  readonly tls?: TlsCredentials;
+  /** Path of the health resource (--health). */
+  readonly healthPath?: string;
+  /** Most connections open at once (--max-connections). */
+  readonly maxConnections?: number;
 }
 
 export interface PortaServer {
@@ -49,6 +64,8 @@ export interface PortaServer {
   /** Resolves once at least `count` log lines exist; rejects after timeoutMs. */
   waitForLog(count: number, timeoutMs?: number): Promise<string[]>;
   openConnections(): number;
+  /** The listener itself (e.g. to replace its certificate). */
+  readonly listener: RunningHttpServer;
   /** Stops the listener, closes every connection and the log. */
   close(): Promise<void>;
 }
@@ -87,14 +104,21 @@ export async function startPorta(options: StartPortaOptions): Promise<PortaServe
     dotfiles: options.dotfiles ?? 'deny',
     traceEnabled: options.trace ?? true,
     cgiEnabled: options.cgi ?? true,
+    compression: options.compression ?? ['br', 'gzip'],
+    cors: options.cors ?? false,
+    fallback: { cleanUrls: options.cleanUrls ?? false, spa: options.spa },
+    addedFields: options.addedFields ?? [],
     extensionMaps: DEFAULT_EXTENSION_MAPS,
     accessLogSnapshot: options.exposeAccessLog === true ? () => sink.snapshot() : undefined,
+    healthPath: options.healthPath,
     reportError: (error) => internalErrors.push(error),
   });
 
   const server = await startHttpServer({
     host: '127.0.0.1',
     port: 0,
+    ...(options.tls !== undefined ? { tls: options.tls } : {}),
+    ...(options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {}),
     context: {
       limits: { ...DEFAULT_LIMITS, ...options.limits },
       serverField: SERVER_SOFTWARE,
@@ -116,6 +140,7 @@ export async function startPorta(options: StartPortaOptions): Promise<PortaServe
     logLines,
     internalErrors,
     openConnections: () => server.openConnections(),
+    listener: server,
     waitForLog(count, timeoutMs = 2000) {
       return new Promise((resolve, reject) => {
         const check = (): void => {

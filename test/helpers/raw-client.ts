@@ -207,6 +207,11 @@ export class RawConnection {
     return new RawConnection(await connectWithTimeout(port, timeoutMs));
   }
 
+  /** Over a socket already connected (e.g. a TLS socket, see tls-client.ts). */
+  static over(socket: Socket): RawConnection {
+    return new RawConnection(socket);
+  }
+
   /** Everything received so far. */
   get data(): Buffer {
     return this.#data;

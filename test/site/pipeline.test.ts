@@ -57,6 +57,10 @@ describe('site pipeline', () => {
       dotfiles: 'deny',
       traceEnabled: true,
       cgiEnabled: true,
+    compression: [],
+    cors: false,
+    fallback: { cleanUrls: false, spa: undefined },
+    addedFields: [],
       extensionMaps: DEFAULT_EXTENSION_MAPS,
       accessLogSnapshot: undefined,
       reportError: () => undefined,
@@ -68,7 +72,7 @@ describe('site pipeline', () => {
   test('the phases run in the documented order', () => {
     assert.deepEqual(
       SITE_PHASES.map((phase) => phase.name),
-      ['method', 'target', 'virtual', 'redirect', 'resolve', 'auth', 'permission', 'trace-options', 'negotiate', 'open', 'preconditions', 'content', 'range'],
+      ['method', 'target', 'cors', 'added-fields', 'virtual', 'redirect', 'resolve', 'auth', 'permission', 'trace-options', 'negotiate', 'fallback', 'open', 'encode', 'preconditions', 'content', 'range'],
     );
   });
 
@@ -93,7 +97,7 @@ describe('site pipeline', () => {
       ran.length = 0;
       const response = await handle(request);
       assert.equal(response.status, 401, request.requestLine);
-      assert.deepEqual(ran, ['method', 'target', 'virtual', 'redirect', 'resolve'], `${request.requestLine}: nothing after auth ran`);
+      assert.deepEqual(ran, ['method', 'target', 'cors', 'added-fields', 'virtual', 'redirect', 'resolve'], `${request.requestLine}: nothing after auth ran`);
     }
   });
 

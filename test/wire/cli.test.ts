@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { freePort } from '../helpers/free-port.js';
 import { fileURLToPath } from 'node:url';
 import { makeTempSite, type TempSite } from '../helpers/porta-server.js';
 import { RawConnection, fetchOne, rawExchange, request } from '../helpers/raw-client.js';
@@ -114,15 +115,6 @@ function startPortaProcess(args: readonly string[], env: NodeJS.ProcessEnv = cle
       }
     });
   });
-}
-
-/** A port that was free a moment ago. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 function assertOneLine(text: string, what: string): void {

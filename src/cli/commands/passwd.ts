@@ -35,6 +35,10 @@ A new file also gets its authorization-type line and realm="REALM" (Basic: REALM
 twice, or from the first line of standard input when that is not a terminal; it is never
 taken as an argument.
 
+Options:
+  --digest       write a Digest line (REALM required) instead of a Basic one
+  --config FILE  JSON file whose keys are the long flags in camelCase (flags win)
+
 Examples:
   porta passwd 'site/private/WeMustProtectThisHouse!' alice 'Private area'
   printf '%s\\n' "$PW" | porta passwd --digest 'site/team/WeMustProtectThisHouse!' bob Team

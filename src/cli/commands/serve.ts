@@ -3,7 +3,7 @@
  * -> HTTP listener, prints the banner, and shuts down gracefully on SIGINT/SIGTERM.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { DEFAULT_LIMITS } from '../../http/limits.js';
 import { formatAccessLine } from '../../log/format.js';
@@ -12,16 +12,20 @@ import { defaultMaxConnections } from '../../net/descriptor-limit.js';
 import { describeListenError } from '../../net/listen-error.js';
 import { startHttpServer, type RunningHttpServer } from '../../net/http-server.js';
 import { reachableUrls } from '../../net/network-urls.js';
-import { isWorkerProcess, reportFatalToPrimary, startWorkerPool, waitForPrimaryShutdownRequest } from '../../net/worker-pool.js';
+import { isWorkerProcess, onReloadRequest, reportFatalToPrimary, startWorkerPool, waitForPrimaryShutdownRequest } from '../../net/worker-pool.js';
+import type { RequestHandler } from '../../http/handler.js';
+import { createHttpsRedirectHandler } from '../../site/https-redirect.js';
 import { DEFAULT_EXTENSION_MAPS } from '../../site/media-type.js';
 import { parseRedirectRules, type RedirectRule } from '../../site/redirects.js';
 import { createSiteHandler } from '../../site/site.js';
 import { PORTA_VERSION, SERVER_SOFTWARE } from '../../version.js';
 import { toAccessRecord } from '../access-logging.js';
 import type { Command } from '../command.js';
-import { RuntimeFailure, UsageError } from '../errors.js';
+import { describeFileError, RuntimeFailure, UsageError } from '../errors.js';
 import { parseServeOptions, WORKER_SECRET_ENV, type ServeOptions } from '../serve-options.js';
 import { waitForStopSignal } from '../signals.js';
+import { onReloadSignal, refusedLine, reloadedLine, restartOnlyChanges } from '../reload.js';
+import { loadTls, WORKER_TLS_CERT_ENV, WORKER_TLS_KEY_ENV, type LoadedTls } from '../tls-setup.js';
 
 /** How long in-flight requests may take to finish after SIGINT/SIGTERM. */
 const SHUTDOWN_GRACE_MS = 5000;
@@ -50,11 +54,38 @@ Options:
   --expose-access-log        serve the log at /.well-known/access.log
   --dotfiles deny|allow      names starting with '.' are 404 and unlisted (default deny;
                              /.well-known/ is always served)
-  --default-charset NAME|off charset of text, JavaScript and JSON files (default utf-8)
+  --default-charset NAME|off  charset of text, JavaScript and JSON files (default utf-8)
+  --cors                     let scripts on any origin read answers (Access-Control-Allow-Origin: *),
+                             and answer CORS preflights
+  --spa FILE                 single-page app: paths that match nothing and have no dot are
+                             answered with FILE (e.g. index.html)
+  --clean-urls               /about is about.html when /about does not exist
+  --header 'Name: value'     add a field to successful answers (repeatable; per path prefix
+                             with the config key "headers")
+  --cache-control VALUE      Cache-Control on successful answers, e.g. 'no-cache'
+  --max-age SEC              the same as --cache-control max-age=SEC
+  --compress on|off|gzip|br  compress text, JavaScript, JSON... for clients that accept it, and
+                             serve precompressed app.js.br / app.js.gz beside app.js (default on)
   --workers N|auto           worker processes sharing the port (default 1)
   --max-connections N|auto   open connections per process beyond which new ones are closed
                              (default auto: the open-files limit less a reserve)
+  --tls-cert FILE            HTTPS on the port with this PEM certificate (chain) ...
+  --tls-key FILE             ... and this PEM private key (both re-read on SIGHUP)
+  --tls-self-signed          HTTPS with a certificate made at start, for local development
+  --redirect-http PORT       also listen for plain HTTP on PORT and redirect it to HTTPS
+  --health PATH              answer 200 'ok' at PATH (e.g. /.well-known/health) without
+                             touching ROOT, for load-balancer and container probes
   -q, --quiet                no start-up banner
+
+SIGHUP re-reads the config file, the redirect rules and the certificates; a bad new
+configuration is refused with one line and the old one keeps serving.
+
+Examples:
+  porta serve                                  the current directory on port 8080
+  porta serve examples/site --port 0           any free port (the banner says which)
+  porta serve dist --spa index.html --max-age 600
+  porta serve site --tls-self-signed --port 8443 --redirect-http 8080
+  porta serve --config examples/porta.json     settings from a file (flags still win)
 `;
 
 function loadRedirects(file: string | undefined): RedirectRule[] {
@@ -63,7 +94,7 @@ function loadRedirects(file: string | undefined): RedirectRule[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new UsageError(`--redirects: cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    throw new UsageError(`--redirects: cannot read ${file}: ${describeFileError(error)}`);
   }
   try {
     return parseRedirectRules(text, file);
@@ -80,10 +111,24 @@ async function openLog(target: string): Promise<AccessLogSink> {
   }
 }
 
-function printBanner(options: ServeOptions, port: number): void {
-  const urls = reachableUrls(options.host, port);
+/** Starting is allowed (permissions may be fixed while porta runs), but not silently. */
+function warnIfRootUnreadable(root: string): void {
+  try {
+    accessSync(root, constants.R_OK | constants.X_OK);
+  } catch {
+    process.stderr.write(`porta: warning: ROOT ${root} cannot be read by this user; every request will be answered 403 until that changes\n`);
+  }
+}
+
+function printBanner(options: ServeOptions, port: number, tls: LoadedTls | undefined, redirectPort: number | undefined): void {
+  const urls = reachableUrls(options.host, port, tls === undefined ? 'http' : 'https');
   const lines = [`porta ${PORTA_VERSION} serving ${options.root}`, `  Local:    ${urls.local}`];
   for (const url of urls.network) lines.push(`  Network:  ${url}`);
+  if (tls !== undefined) {
+    const made = options.tls?.kind === 'self-signed' ? ' (self-signed, made at start)' : '';
+    lines.push(`  Certificate SHA-256${made}: ${tls.fingerprint}`);
+  }
+  if (redirectPort !== undefined) lines.push(`  Plain HTTP on port ${redirectPort} redirects to HTTPS`);
   const log = options.accessLog === '-' ? 'standard output' : options.accessLog;
   lines.push(`  Access log: ${log} (${options.logFormat})`, 'Press Ctrl+C to stop.');
   process.stderr.write(`${lines.join('\n')}\n`);
@@ -96,51 +141,97 @@ function reportInternalError(error: unknown): void {
   process.stderr.write(`porta: error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
 }
 
-/** Serves in this process until told to stop: the whole server, or one worker of several. */
-async function runServer(options: ServeOptions, role: Role): Promise<number> {
-  // Listen for the stop request first, so none that arrives during start-up is lost.
-  const stopRequested = role === 'worker' ? waitForPrimaryShutdownRequest().then(() => undefined) : waitForStopSignal();
-  const redirects = loadRedirects(options.redirectsFile);
-  const sink = await openLog(options.accessLog);
-  const handle = createSiteHandler({
+/**
+ * This process's Digest secret when --secret is not given: made once, so a reload (which
+ * makes the site again) does not turn every outstanding nonce into a forgery.
+ */
+let processSecret: string | undefined;
+
+/** The site as `options` describe it: made at start and again on every reload. */
+function makeSiteHandler(options: ServeOptions, redirects: RedirectRule[], sink: AccessLogSink): RequestHandler {
+  return createSiteHandler({
     root: options.root,
     indexNames: options.indexNames,
     redirects,
     authFileName: options.authFileName,
-    secret: options.secret,
+    secret: options.secret ?? (processSecret ??= randomBytes(32).toString('hex')),
     dotfiles: options.dotfiles,
     traceEnabled: options.trace,
     cgiEnabled: options.cgi,
+    compression: options.compression,
+    cors: options.cors,
+    fallback: { cleanUrls: options.cleanUrls, spa: options.spa },
+    addedFields: options.addedFields,
     extensionMaps: { ...DEFAULT_EXTENSION_MAPS, defaultCharset: options.defaultCharset },
     accessLogSnapshot: options.exposeAccessLog ? () => sink.snapshot() : undefined,
+    healthPath: options.healthPath,
     reportError: reportInternalError,
   });
+}
+
+/** Everything a reload re-reads, checked before anything running is touched. */
+interface Reloaded {
+  readonly options: ServeOptions;
+  readonly redirects: RedirectRule[];
+  readonly tls: LoadedTls | undefined;
+}
+
+function rereadConfiguration(args: readonly string[]): Reloaded {
+  const options = parseServeOptions(args, process.env);
+  // Certificate files are re-read; a made certificate is kept as it is.
+  const tls = options.tls?.kind === 'files' ? loadTls(options.tls, options.host, process.env) : undefined;
+  return { options, redirects: loadRedirects(options.redirectsFile), tls };
+}
+
+/** Serves in this process until told to stop: the whole server, or one worker of several. */
+async function runServer(args: readonly string[], startOptions: ServeOptions, role: Role): Promise<number> {
+  // Listen for the stop request first, so none that arrives during start-up is lost.
+  const stopRequested = role === 'worker' ? waitForPrimaryShutdownRequest().then(() => undefined) : waitForStopSignal();
+  let options = startOptions;
+  const redirects = loadRedirects(options.redirectsFile);
+  const tls = loadTls(options.tls, options.host, process.env);
+  const sink = await openLog(options.accessLog);
+  // Swapped by a reload; connections already open use the new one for their next request.
+  let siteHandler = makeSiteHandler(options, redirects, sink);
+  const handle: RequestHandler = (request) => siteHandler(request);
 
   let server: RunningHttpServer;
+  let redirectServer: RunningHttpServer | undefined;
+  const limits = {
+    ...DEFAULT_LIMITS,
+    maxUriBytes: options.maxUriBytes,
+    maxBodyBytes: options.maxBodyBytes,
+    keepAliveTimeoutMs: options.keepAliveTimeoutMs,
+    headerTimeoutMs: options.headerTimeoutMs,
+    sendTimeoutMs: options.sendTimeoutMs,
+  };
+  const onExchange = (exchange: Parameters<typeof toAccessRecord>[0]): void => sink.write(formatAccessLine(toAccessRecord(exchange), options.logFormat));
+  let listeningPort = options.port;
   try {
     const maxConnections = options.maxConnections === 'auto' ? defaultMaxConnections() : options.maxConnections;
     server = await startHttpServer({
       host: options.host,
       port: options.port,
       ...(maxConnections !== undefined ? { maxConnections } : {}),
-      context: {
-        limits: {
-          ...DEFAULT_LIMITS,
-          maxUriBytes: options.maxUriBytes,
-          maxBodyBytes: options.maxBodyBytes,
-          keepAliveTimeoutMs: options.keepAliveTimeoutMs,
-          headerTimeoutMs: options.headerTimeoutMs,
-          sendTimeoutMs: options.sendTimeoutMs,
-        },
-        serverField: SERVER_SOFTWARE,
-        handle,
-        onExchange: (exchange) => sink.write(formatAccessLine(toAccessRecord(exchange), options.logFormat)),
-        onInternalError: reportInternalError,
-      },
+      ...(tls !== undefined ? { tls: tls.credentials } : {}),
+      context: { limits, serverField: SERVER_SOFTWARE, handle, onExchange, onInternalError: reportInternalError },
     });
+    if (options.redirectHttpPort !== undefined) {
+      listeningPort = options.redirectHttpPort;
+      const httpsHandler = createHttpsRedirectHandler(server.address.port);
+      redirectServer = await startHttpServer({
+        host: options.host,
+        port: options.redirectHttpPort,
+        ...(maxConnections !== undefined ? { maxConnections } : {}),
+        context: { limits, serverField: SERVER_SOFTWARE, handle: httpsHandler, onExchange, onInternalError: reportInternalError },
+      }).catch(async (error: unknown) => {
+        await server.shutdown(0);
+        throw error;
+      });
+    }
   } catch (error) {
     await sink.close();
-    const message = describeListenError(error, options.host, options.port);
+    const message = describeListenError(error, options.host, listeningPort);
     if (role === 'worker') {
       // The primary reports it, once, for all workers; the IPC channel must not keep us alive.
       await reportFatalToPrimary(message);
@@ -150,10 +241,37 @@ async function runServer(options: ServeOptions, role: Role): Promise<number> {
     throw new RuntimeFailure(message);
   }
 
-  if (role === 'single' && !options.quiet) printBanner(options, server.address.port);
+  /** Re-reads and applies; the error message when the new configuration is refused. */
+  const reload = (): Promise<string | undefined> => {
+    let next: Reloaded;
+    try {
+      next = rereadConfiguration(args);
+      const nextHandler = makeSiteHandler(next.options, next.redirects, sink);
+      if (next.tls !== undefined && options.tls?.kind === 'files') server.setTlsCredentials(next.tls.credentials);
+      siteHandler = nextHandler;
+    } catch (error) {
+      return Promise.resolve(error instanceof Error ? error.message : String(error));
+    }
+    const notApplied = restartOnlyChanges(options, next.options);
+    // What the listener cannot change stays as it runs, so the next reload compares with that.
+    if (notApplied.length === 0) options = next.options;
+    if (role === 'single') process.stderr.write(reloadedLine(notApplied));
+    return Promise.resolve(undefined);
+  };
+  let stopReloading: (() => void) | undefined;
+  if (role === 'worker') onReloadRequest(reload, [server.address.port, ...(redirectServer ? [redirectServer.address.port] : [])]);
+  else {
+    stopReloading = onReloadSignal(async () => {
+      const failure = await reload();
+      if (failure !== undefined) process.stderr.write(refusedLine(new Error(failure)));
+    });
+  }
+
+  if (role === 'single' && !options.quiet) printBanner(options, server.address.port, tls, redirectServer?.address.port);
   const signal = await stopRequested;
+  stopReloading?.();
   if (signal !== undefined && !options.quiet) process.stderr.write(`porta: ${signal} received, finishing requests in flight and stopping\n`);
-  await server.shutdown(SHUTDOWN_GRACE_MS);
+  await Promise.all([server.shutdown(SHUTDOWN_GRACE_MS), redirectServer?.shutdown(SHUTDOWN_GRACE_MS)]);
   await sink.close();
   // The IPC channel would keep a worker alive after its work is done.
   if (role === 'worker') process.disconnect?.();
@@ -165,27 +283,44 @@ async function runServer(options: ServeOptions, role: Role): Promise<number> {
  * The primary of `--workers N`: checks what only needs checking once, forks the workers
  * (each runs this same command and serves), prints the banner, and orders the shutdown.
  */
-async function runPrimary(options: ServeOptions, count: number): Promise<number> {
+async function runPrimary(args: readonly string[], options: ServeOptions, count: number): Promise<number> {
   loadRedirects(options.redirectsFile);
+  // A made certificate is made once, here, so every worker presents the same one.
+  const tls = loadTls(options.tls, options.host, process.env);
   await (await openLog(options.accessLog)).close();
   // One Digest secret for every worker, so a nonce issued by one is valid at all.
   const secret = options.secret ?? randomBytes(32).toString('hex');
+  const tlsEnv: Record<string, string> = options.tls?.kind === 'self-signed' && tls !== undefined ? { [WORKER_TLS_CERT_ENV]: tls.credentials.cert, [WORKER_TLS_KEY_ENV]: tls.credentials.key } : {};
   let failure: ((message: string) => void) | undefined;
   const fatal = new Promise<string>((resolve) => (failure = resolve));
   const stopRequested = waitForStopSignal();
   const pool = startWorkerPool({
     count,
-    env: { [WORKER_SECRET_ENV]: secret },
-    onFirstListening: (port) => {
+    env: { [WORKER_SECRET_ENV]: secret, ...tlsEnv },
+    onFirstListening: ([port = options.port, redirectPort]) => {
       if (!options.quiet) {
-        printBanner(options, port);
+        printBanner(options, port, tls, redirectPort);
         process.stderr.write(`  ${count} worker processes\n`);
       }
     },
     report: (line) => process.stderr.write(`porta: ${line}\n`),
     onFatal: (message) => failure?.(message),
   });
+  // SIGHUP: the primary checks the new configuration once, then each worker reloads in turn.
+  const stopReloading = onReloadSignal(async () => {
+    let next: Reloaded;
+    try {
+      next = rereadConfiguration(args);
+    } catch (error) {
+      process.stderr.write(refusedLine(error));
+      return;
+    }
+    const failures = await pool.reload();
+    if (failures.length > 0) process.stderr.write(refusedLine(new Error(failures.join('; '))));
+    else process.stderr.write(reloadedLine(restartOnlyChanges(options, next.options), `reloaded the configuration in ${count} workers`));
+  });
   const outcome = await Promise.race([stopRequested.then((signal) => ({ signal })), fatal.then((message) => ({ message }))]);
+  stopReloading();
   if ('message' in outcome) {
     await pool.shutdown(0);
     throw new RuntimeFailure(outcome.message);
@@ -198,9 +333,10 @@ async function runPrimary(options: ServeOptions, count: number): Promise<number>
 async function run(args: string[]): Promise<number> {
   const options = parseServeOptions(args, process.env);
   const count = options.workers === 'auto' ? availableParallelism() : options.workers;
-  if (isWorkerProcess()) return runServer(options, 'worker');
-  if (count > 1) return runPrimary(options, count);
-  return runServer(options, 'single');
+  if (isWorkerProcess()) return runServer(args, options, 'worker');
+  warnIfRootUnreadable(options.root);
+  if (count > 1) return runPrimary(args, options, count);
+  return runServer(args, options, 'single');
 }
 
 export const serveCommand: Command = {

@@ -5,12 +5,13 @@
  * second old): a file replaced meanwhile is either the old file or the new one, never the
  * old length with the new bytes. Preconditions are then judged on exactly what is sent.
  */
-import { fstat, open, type Stats } from 'node:fs';
+import { close, fstat, open, type Stats } from 'node:fs';
 import { promisify } from 'node:util';
 import type { RequestContext } from '../context.js';
 import { describeFile, sameFile, type CachedFile } from '../file-cache.js';
 import { NOT_FOUND_RESPONSE } from '../not-found.js';
 import type { Phase } from '../pipeline.js';
+import type { ExtensionMaps } from '../media-type.js';
 import type { Representation } from '../representation.js';
 
 // Plain descriptors with callback reads: a FileHandle's promise-based reads made S3 ~20% slower.
@@ -41,17 +42,24 @@ export const openPhase: Phase = {
 };
 
 async function openForStreaming(ctx: RequestContext, file: CachedFile): Promise<undefined> {
+  const { fd, current } = await openCurrent(file, ctx.site.config.extensionMaps);
+  ctx.source = { kind: 'descriptor', fd, size: current.stats.size };
+  ctx.selected = representationOf(ctx, current);
+  return undefined;
+}
+
+/**
+ * Opens a file too large to be held in memory, and describes it by the descriptor's own
+ * fstat: the cached description when the file is unchanged, a fresh one when it was replaced.
+ */
+export async function openCurrent(file: CachedFile, maps: ExtensionMaps): Promise<{ fd: number; current: CachedFile }> {
   const fd = await openFd(file.fsPath, 'r');
-  ctx.source = { kind: 'descriptor', fd, size: file.stats.size };
   let stats: Stats;
   try {
     stats = await fstatFd(fd);
   } catch (error) {
-    ctx.releaseSource();
+    close(fd, () => undefined);
     throw error;
   }
-  const current = sameFile(stats, file.stats) ? file : describeFile(file.fsPath, stats, undefined, ctx.site.config.extensionMaps);
-  ctx.source = { kind: 'descriptor', fd, size: stats.size };
-  ctx.selected = representationOf(ctx, current);
-  return undefined;
+  return { fd, current: sameFile(stats, file.stats) ? file : describeFile(file.fsPath, stats, undefined, maps) };
 }

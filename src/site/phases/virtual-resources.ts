@@ -1,9 +1,11 @@
 /**
  * Phase `virtual`: resources that are not files under the root: `OPTIONS *` (RFC 9110
- * section 9.3.7) and, when enabled, the access log at /.well-known/access.log.
+ * section 9.3.7) and, when enabled, the access log at /.well-known/access.log and the
+ * health resource (--health PATH).
  */
 import type { HttpResponse } from '../../http/response.js';
 import { ACCESS_LOG_PATH, accessLogResponse } from '../access-log-resource.js';
+import { healthResponse } from '../health-resource.js';
 import { IMPLEMENTED_METHODS } from '../methods.js';
 import type { Phase } from '../pipeline.js';
 
@@ -22,6 +24,7 @@ export const virtualResourcesPhase: Phase = {
     if (config.accessLogSnapshot !== undefined && path.path === ACCESS_LOG_PATH) {
       return accessLogResponse(ctx.request, config.accessLogSnapshot, config.traceEnabled);
     }
+    if (config.healthPath !== undefined && path.path === config.healthPath) return healthResponse(ctx.request, config.traceEnabled);
     return undefined;
   },
 };

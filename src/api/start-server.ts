@@ -1,0 +1,135 @@
+/**
+ * The programmatic form of `porta serve`: a web server for a folder, started in-process.
+ *
+ *   import { startServer } from 'porta-server';
+ *   const server = await startServer({ root: 'public', port: 0 });
+ *   console.log(server.url);      // http://127.0.0.1:40123/
+ *   await server.close();         // finishes requests in flight, flushes the log
+ *
+ * It wires the same pieces as the command (site handler -> access log -> HTTP listener) with
+ * the command's defaults; options are plain values, already valid (no argv parsing here).
+ */
+import { realpath } from 'node:fs/promises';
+import { toAccessRecord } from '../cli/access-logging.js';
+import { DEFAULT_LIMITS, type HttpLimits } from '../http/limits.js';
+import { formatAccessLine } from '../log/format.js';
+import { openAccessLog, type AccessLogSink } from '../log/sink.js';
+import { startHttpServer } from '../net/http-server.js';
+import { DEFAULT_EXTENSION_MAPS } from '../site/media-type.js';
+import { parseRedirectRules } from '../site/redirects.js';
+import { createSiteHandler } from '../site/site.js';
+import { SERVER_SOFTWARE } from '../version.js';
+
+export interface ServerOptions {
+  /** The folder to serve. */
+  readonly root: string;
+  /** Address to bind (default 127.0.0.1: in-process servers are usually for this machine). */
+  readonly host?: string;
+  /** Port (default 8080); 0 picks a free one, see `port` on the result. */
+  readonly port?: number;
+  /** Default documents for a directory, tried in order (default ['index.html']). */
+  readonly index?: readonly string[];
+  /** Redirect rules in the `--redirects` file format, as text. */
+  readonly redirects?: string;
+  /**
+   * Where access-log lines go: '-' standard output, a file name, 'off' (the default here), or
+   * a function called with each line (without its newline).
+   */
+  readonly accessLog?: string | ((line: string) => void);
+  readonly logFormat?: 'common' | 'combined';
+  /** Dotfiles: 'deny' (default: 404 and unlisted, /.well-known/ excepted) or 'allow'. */
+  readonly dotfiles?: 'deny' | 'allow';
+  /** The TRACE method (default on). */
+  readonly trace?: boolean;
+  /** Charset added to text, JavaScript and JSON types (default 'utf-8'; null for none). */
+  readonly defaultCharset?: string | null;
+  /** Name of the per-directory auth control file (default `WeMustProtectThisHouse!`). */
+  readonly authFile?: string;
+  /** Compress text, JavaScript, JSON... for clients that accept gzip or brotli (default true). */
+  readonly compress?: boolean;
+  /** HTTPS with this PEM certificate (chain) and private key, as `--tls-cert/--tls-key`. */
+  readonly tls?: { readonly cert: string; readonly key: string };
+  /** Path of the health resource, as `--health` (e.g. '/.well-known/health'); off by default. */
+  readonly health?: string;
+  /** Limits and time-outs in bytes and milliseconds (defaults as `porta serve`). */
+  readonly limits?: Partial<HttpLimits>;
+  /** Causes of 500 answers and other internal errors (default: written to standard error). */
+  readonly onError?: (error: unknown) => void;
+}
+
+export interface RunningServer {
+  /** The port listened on (the one chosen when `port` was 0). */
+  readonly port: number;
+  /** `http://host:port/` (`https://` with `tls`), with a loopback name for a wildcard host. */
+  readonly url: string;
+  /** Connections open now. */
+  openConnections(): number;
+  /** Stops accepting, lets requests in flight finish (at most graceMs, default 5000), flushes the log. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** A sink that hands each line to a function (the log sink interface wants whole lines). */
+function callbackSink(deliver: (line: string) => void): AccessLogSink {
+  return {
+    write: (line) => deliver(line.endsWith('\n') ? line.slice(0, -1) : line),
+    flush: () => Promise.resolve(),
+    close: () => Promise.resolve(),
+    snapshot: () => Promise.resolve(Buffer.alloc(0)),
+  };
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const root = await realpath(options.root);
+  const reportError = options.onError ?? ((error: unknown) => process.stderr.write(`porta: error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`));
+  const accessLog = options.accessLog ?? 'off';
+  const sink = typeof accessLog === 'function' ? callbackSink(accessLog) : await openAccessLog(accessLog);
+  const logFormat = options.logFormat ?? 'common';
+  const handle = createSiteHandler({
+    root,
+    indexNames: options.index ?? ['index.html'],
+    redirects: options.redirects === undefined ? [] : parseRedirectRules(options.redirects, 'redirects'),
+    authFileName: options.authFile ?? 'WeMustProtectThisHouse!',
+    dotfiles: options.dotfiles ?? 'deny',
+    traceEnabled: options.trace ?? true,
+    cgiEnabled: false,
+    compression: options.compress === false ? [] : ['br', 'gzip'],
+    cors: false,
+    fallback: { cleanUrls: false, spa: undefined },
+    addedFields: [],
+    extensionMaps: { ...DEFAULT_EXTENSION_MAPS, defaultCharset: options.defaultCharset === null ? undefined : (options.defaultCharset ?? 'utf-8') },
+    accessLogSnapshot: undefined,
+    healthPath: options.health,
+    reportError,
+  });
+  const host = options.host ?? '127.0.0.1';
+  let server;
+  try {
+    server = await startHttpServer({
+      host,
+      port: options.port ?? 8080,
+      ...(options.tls !== undefined ? { tls: options.tls } : {}),
+      context: {
+        limits: { ...DEFAULT_LIMITS, ...options.limits },
+        serverField: SERVER_SOFTWARE,
+        handle,
+        onExchange: (exchange) => sink.write(formatAccessLine(toAccessRecord(exchange), logFormat)),
+        onInternalError: reportError,
+      },
+    });
+  } catch (error) {
+    await sink.close();
+    throw error;
+  }
+  const port = server.address.port;
+  const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  const running = server;
+  return {
+    port,
+    url: `${options.tls === undefined ? 'http' : 'https'}://${shown}:${port}/`,
+    openConnections: () => running.openConnections(),
+    async close(graceMs = 5000) {
+      await running.shutdown(graceMs);
+      await sink.close();
+    },
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * HTTPS on the same engine: a TCP socket accepted by the listener is wrapped in a server
+ * TLSSocket, and once the handshake is done the HTTP connection runs on it exactly as on
+ * plain TCP (the parser, the connection and the site do not know the difference).
+ *
+ * The handshake has a deadline (the header timeout): a client that connects and never
+ * completes it is closed, and until then it holds one of the listener's connection slots,
+ * like any other connection.
+ */
+import type { Socket } from 'node:net';
+import { TLSSocket, createSecureContext, type SecureContext } from 'node:tls';
+import type { TlsCredentials } from './self-signed-certificate.js';
+
+/** ALPN (RFC 7301): porta speaks HTTP/1.1 only; a client offering only h2 is refused in the handshake. */
+const ALPN_PROTOCOLS = ['http/1.1'];
+
+/** Throws node's error when the PEM texts are not a usable certificate and matching key. */
+export function makeSecureContext(credentials: TlsCredentials): SecureContext {
+  return createSecureContext({ cert: credentials.cert, key: credentials.key });
+}
+
+/**
+ * Starts the server side of a TLS handshake on `raw`; `onSecure` gets the TLS socket once
+ * it is done. A failed or too slow handshake destroys the socket (nothing is logged: it is
+ * what scanners and impatient clients do all day).
+ */
+export function startTlsHandshake(raw: Socket, secureContext: SecureContext, deadlineMs: number, onSecure: (socket: TLSSocket) => void): TLSSocket {
+  const socket = new TLSSocket(raw, { isServer: true, secureContext, ALPNProtocols: ALPN_PROTOCOLS });
+  const timer = setTimeout(() => socket.destroy(), deadlineMs);
+  const fail = (): void => {
+    clearTimeout(timer);
+    socket.destroy();
+  };
+  socket.on('error', fail);
+  // The TCP socket's own errors end the handshake too.
+  raw.on('error', fail);
+  socket.once('close', () => clearTimeout(timer));
+  socket.once('secure', () => {
+    clearTimeout(timer);
+    socket.off('error', fail);
+    onSecure(socket);
+  });
+  return socket;
+}

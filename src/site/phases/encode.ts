@@ -1,0 +1,163 @@
+/**
+ * Phase `encode`: a content coding for the selected file when the client accepts one
+ * (RFC 9110 sections 8.4 and 12.5.3): a precompressed file beside it (`app.js.br`,
+ * `app.js.gz`, as nginx's gzip_static) when there is one, else a compressed copy of a file
+ * held in memory (compressible types of at least 1 KiB), made once per file version. Either
+ * way the answer says `Vary: Accept-Encoding`, and a coded answer has its own ETag, so
+ * conditional requests and ranges (which come after) apply to the coded bytes, as Apache's
+ * mod_deflate does.
+ *
+ * Left alone: files whose name already gives a coding (`page.html.gz`), negotiated variants,
+ * methods other than GET and HEAD, and types that do not compress (images, video, archives).
+ */
+import type { RequestContext } from '../context.js';
+import type { CachedFile, Resolution } from '../file-cache.js';
+import type { Phase, PhaseResult } from '../pipeline.js';
+import type { RequestPath } from '../url-path.js';
+import { CodingChooser, type ContentCoding } from '../compression/accept-encoding.js';
+import { isCompressibleType } from '../compression/compressible.js';
+import { codedFormsOf, MIN_COMPRESS_BYTES, type CodedForms, type EncodedBody } from '../compression/encoded-representations.js';
+import { openCurrent } from './open.js';
+
+const SUFFIX: Readonly<Record<ContentCoding, string>> = { br: '.br', gzip: '.gz' };
+
+/** Choosers per set of codings on offer for one file (configured ones, or only its siblings). */
+const choosers = new Map<string, CodingChooser>();
+/** The configured set, by identity: the common case costs no string building. */
+const configuredChoosers = new WeakMap<readonly ContentCoding[], CodingChooser>();
+
+function chooserFor(offered: readonly ContentCoding[]): CodingChooser {
+  const key = offered.join(',');
+  let chooser = choosers.get(key);
+  if (chooser === undefined) {
+    chooser = new CodingChooser(offered);
+    choosers.set(key, chooser);
+  }
+  return chooser;
+}
+
+function configuredChooser(codings: readonly ContentCoding[]): CodingChooser {
+  let chooser = configuredChoosers.get(codings);
+  if (chooser === undefined) {
+    chooser = chooserFor(codings);
+    configuredChoosers.set(codings, chooser);
+  }
+  return chooser;
+}
+
+export const encodePhase: Phase = {
+  name: 'encode',
+  run(ctx) {
+    const codings = ctx.site.config.compression;
+    if (codings.length === 0) return undefined;
+    const method = ctx.request.method;
+    const target = ctx.target;
+    const selected = ctx.selected;
+    if ((method !== 'GET' && method !== 'HEAD') || target?.kind !== 'file' || selected === undefined || ctx.variant !== undefined) return undefined;
+    if (target.description.encoding !== undefined || !isCompressibleType(selected.contentType)) return undefined;
+    const forms = codedFormsOf(selected);
+    const source = ctx.source;
+    if (source?.kind === 'buffer' && source.data.length >= MIN_COMPRESS_BYTES) {
+      // Every configured coding is on offer (made here if no file beside it has it).
+      const coding = configuredChooser(codings).choose(ctx.request.fields.get('accept-encoding'));
+      if (coding === undefined) {
+        ctx.selected = forms.identity;
+        return undefined;
+      }
+      const siblings = findSiblings(ctx, forms, [coding]);
+      if (siblings instanceof Promise) return siblings.then((found) => send(ctx, forms, coding, found[coding], source.data));
+      return send(ctx, forms, coding, siblings[coding], source.data);
+    }
+    // Too large (or too small) to compress here: only files beside it can be on offer.
+    const siblings = findSiblings(ctx, forms, codings);
+    if (siblings instanceof Promise) return siblings.then((found) => chooseSibling(ctx, forms, codings, found));
+    return chooseSibling(ctx, forms, codings, siblings);
+  },
+};
+
+type Siblings = Partial<Record<ContentCoding, CachedFile>>;
+const NO_SIBLINGS: Siblings = Object.freeze({});
+
+/** The precompressed files beside the target, from the file cache (no I/O while it is fresh). */
+function findSiblings(ctx: RequestContext, forms: CodedForms, codings: readonly ContentCoding[]): Siblings | Promise<Siblings> {
+  const path = ctx.path as RequestPath;
+  const target = ctx.target as CachedFile;
+  // The URL of the file itself: for an index document, the directory's path plus its name.
+  const filePath = ctx.indexOf === undefined ? path.path : `${path.path}${baseName(target.fsPath)}`;
+  let keys = forms.siblingKeys;
+  if (keys?.path !== filePath) keys = forms.siblingKeys = { path: filePath, br: `${filePath}.br`, gzip: `${filePath}.gz` };
+  const cache = ctx.site.cache;
+  let found: Siblings = NO_SIBLINGS;
+  let pending: Array<Promise<void>> | undefined;
+  for (const coding of codings) {
+    const hit = cache.peekResolution(keys[coding]);
+    if (hit !== undefined) {
+      if (isSibling(hit)) found = { ...found, [coding]: hit.target };
+      continue;
+    }
+    const segments = filePath.slice(1).split('/');
+    segments[segments.length - 1] += SUFFIX[coding];
+    const lookup = cache.resolve(keys[coding], segments).then(
+      (resolution) => {
+        if (isSibling(resolution)) found = { ...found, [coding]: resolution.target };
+      },
+      // A sibling that cannot be read (403, hidden...) is simply not used.
+      () => undefined,
+    );
+    (pending ??= []).push(lookup);
+  }
+  if (pending === undefined) return found;
+  return Promise.all(pending).then(() => found);
+}
+
+function isSibling(resolution: Resolution): boolean {
+  return resolution.target.kind === 'file' && resolution.trailingPath === '';
+}
+
+function baseName(fsPath: string): string {
+  return fsPath.slice(fsPath.lastIndexOf('/') + 1);
+}
+
+function chooseSibling(ctx: RequestContext, forms: CodedForms, codings: readonly ContentCoding[], siblings: Siblings): PhaseResult | Promise<PhaseResult> {
+  const offered = codings.filter((coding) => siblings[coding] !== undefined);
+  // Nothing could ever be sent coded: the answer does not vary.
+  if (offered.length === 0) return undefined;
+  const coding = chooserFor(offered).choose(ctx.request.fields.get('accept-encoding'));
+  if (coding === undefined) {
+    ctx.selected = forms.identity;
+    return undefined;
+  }
+  return useSibling(ctx, forms, coding, siblings[coding] as CachedFile);
+}
+
+/** The file beside this one when there is one, else the copy made here. */
+function send(ctx: RequestContext, forms: CodedForms, coding: ContentCoding, sibling: CachedFile | undefined, plain: Buffer): PhaseResult | Promise<PhaseResult> {
+  if (sibling !== undefined) return useSibling(ctx, forms, coding, sibling);
+  const slot = forms.encoded(coding, plain);
+  if (slot instanceof Promise) return slot.then((encoded) => useEncoded(ctx, forms, encoded));
+  return useEncoded(ctx, forms, slot);
+}
+
+function useEncoded(ctx: RequestContext, forms: CodedForms, encoded: EncodedBody | null): undefined {
+  if (encoded === null) {
+    ctx.selected = forms.identity;
+    return undefined;
+  }
+  ctx.selected = encoded.representation;
+  ctx.source = { kind: 'buffer', data: encoded.bytes };
+  return undefined;
+}
+
+function useSibling(ctx: RequestContext, forms: CodedForms, coding: ContentCoding, sibling: CachedFile): PhaseResult | Promise<PhaseResult> {
+  ctx.releaseSource();
+  if (sibling.body !== undefined) {
+    ctx.selected = forms.sibling(coding, sibling);
+    ctx.source = { kind: 'buffer', data: sibling.body };
+    return undefined;
+  }
+  return openCurrent(sibling, ctx.site.config.extensionMaps).then(({ fd, current }) => {
+    ctx.source = { kind: 'descriptor', fd, size: current.stats.size };
+    ctx.selected = forms.sibling(coding, current);
+    return undefined;
+  });
+}

@@ -43,7 +43,8 @@ export interface ControlFilesOptions {
   readonly report: (error: Error) => void;
 }
 
-interface DirectoryEntry {
+/** What is known of a directory: its governing file, and when that was checked. */
+export interface DirectoryEntry {
   readonly governing: Governing;
   readonly checkedAt: number;
 }
@@ -65,9 +66,17 @@ export class ControlFiles {
 
   /** The governing file of `dir` if it was checked within the freshness window; no I/O. */
   peek(dir: string, now = Date.now()): Governing | undefined {
+    return this.peekEntry(dir, now)?.governing;
+  }
+
+  /** Like peek(), the entry itself (callers may keep it beside a target and check isFresh). */
+  peekEntry(dir: string, now: number): DirectoryEntry | undefined {
     const entry = this.directories.get(dir);
-    if (entry === undefined || now - entry.checkedAt >= this.options.freshnessMs) return undefined;
-    return entry.governing;
+    return entry !== undefined && this.isFresh(entry, now) ? entry : undefined;
+  }
+
+  isFresh(entry: DirectoryEntry, now: number): boolean {
+    return now - entry.checkedAt < this.options.freshnessMs;
   }
 
   lookup(dir: string): Promise<Governing> {

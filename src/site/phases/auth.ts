@@ -13,22 +13,35 @@ import { dirname } from 'node:path';
 import { HttpError } from '../../http/http-error.js';
 import { parseAuthorization } from '../auth/authorization.js';
 import { challenge } from '../auth/challenge.js';
-import type { Governing } from '../auth/control-files.js';
-import { MAX_VERIFIED_BASIC } from '../auth/control-files.js';
+import { MAX_VERIFIED_BASIC, type DirectoryEntry, type Governing } from '../auth/control-files.js';
 import { verifyBasic, verifyDigest, type Verdict } from '../auth/verify.js';
 import type { RequestContext } from '../context.js';
+import type { CachedTarget } from '../file-cache.js';
 import type { Phase, PhaseResult } from '../pipeline.js';
+
+/**
+ * The directory answer last used for a cached target: while it is fresh, a request for the
+ * same target needs neither dirname() nor a lookup by path. Keyed weakly: a target the file
+ * cache drops takes its entry with it.
+ */
+const entryByTarget = new WeakMap<CachedTarget, DirectoryEntry>();
 
 export const authPhase: Phase = {
   name: 'auth',
   run(ctx) {
     const target = ctx.target;
     if (target === undefined) return undefined; // OPTIONS *: about the server, not a resource.
-    const dir = target.kind === 'directory' ? target.fsPath : dirname(target.fsPath);
     const files = ctx.site.auth.files;
-    const now = Date.now();
-    const governing = files.peek(dir, now);
-    if (governing !== undefined) return authenticate(ctx, governing, now);
+    // The time the request arrived: fresh enough for a 1 s window, and it costs no clock read.
+    const now = ctx.request.receivedAt;
+    const known = entryByTarget.get(target);
+    if (known !== undefined && files.isFresh(known, now)) return authenticate(ctx, known.governing, now);
+    const dir = target.kind === 'directory' ? target.fsPath : dirname(target.fsPath);
+    const entry = files.peekEntry(dir, now);
+    if (entry !== undefined) {
+      entryByTarget.set(target, entry);
+      return authenticate(ctx, entry.governing, now);
+    }
     return files.lookup(dir).then((found) => authenticate(ctx, found, Date.now()));
   },
 };

@@ -100,11 +100,10 @@ export class RequestContext {
     let extra: HeaderList | undefined = this.extraFields;
     const added = this.successFields;
     if (added !== undefined && takesAddedFields(response.status)) extra = extra === undefined ? added : [...extra, ...added];
-    if (extra === undefined && this.user === undefined) return response;
-    return {
-      ...response,
-      headers: extra === undefined ? response.headers : [...response.headers, ...extra],
-      ...(this.user !== undefined ? { user: this.user } : {}),
-    };
+    const user = this.user;
+    if (extra === undefined && user === undefined) return response;
+    const headers = extra === undefined ? response.headers : [...response.headers, ...extra];
+    // Two literal shapes, no nested spread: an authenticated answer costs one small copy.
+    return user === undefined ? { ...response, headers } : { ...response, headers, user };
   }
 }

@@ -103,7 +103,16 @@ export class RequestContext {
     const user = this.user;
     if (extra === undefined && user === undefined) return response;
     const headers = extra === undefined ? response.headers : [...response.headers, ...extra];
-    // Two literal shapes, no nested spread: an authenticated answer costs one small copy.
-    return user === undefined ? { ...response, headers } : { ...response, headers, user };
+    // One literal of fixed shape rather than a spread (which profiled at ~3% of a protected S1).
+    return {
+      status: response.status,
+      reason: response.reason,
+      headers,
+      headerBlock: response.headerBlock,
+      body: response.body,
+      close: response.close,
+      user,
+      reuse: response.reuse,
+    };
   }
 }

@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   hello: async () => (await import('./commands/hello.js')).helloCommand,
   nc: async () => (await import('./commands/nc.js')).ncCommand,
   get: async () => (await import('./commands/get.js')).getCommand,
+  passwd: async () => (await import('./commands/passwd.js')).passwdCommand,
 };
 
 async function overview(): Promise<string> {

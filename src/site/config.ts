@@ -13,6 +13,8 @@ export interface SiteConfig {
   readonly redirects: readonly RedirectRule[];
   /** Name of the per-directory auth control file: never served or listed. */
   readonly authFileName: string;
+  /** Key for Digest nonces (`--secret`); when absent, random for this process. */
+  readonly secret?: string | undefined;
   /** Dotfiles: refused and unlisted ('deny') or served ('allow'); /.well-known/ always served. */
   readonly dotfiles: DotfilePolicy;
   readonly traceEnabled: boolean;

@@ -7,6 +7,7 @@
 import { close } from 'node:fs';
 import type { HttpRequest } from '../http/handler.js';
 import type { HeaderList, HttpResponse } from '../http/response.js';
+import type { SiteAuth } from './auth/site-auth.js';
 import type { SiteConfig } from './config.js';
 import type { CachedFile, CachedTarget, FileCache } from './file-cache.js';
 import type { Permissions } from './methods.js';
@@ -32,6 +33,8 @@ export const NO_GRANTS: Grants = Object.freeze({ put: false, delete: false });
 export interface Site {
   readonly config: SiteConfig;
   readonly cache: FileCache;
+  /** Control files, the Digest nonce secret and counts. */
+  readonly auth: SiteAuth;
 }
 
 export class RequestContext {
@@ -97,11 +100,19 @@ export class RequestContext {
     let extra: HeaderList | undefined = this.extraFields;
     const added = this.successFields;
     if (added !== undefined && takesAddedFields(response.status)) extra = extra === undefined ? added : [...extra, ...added];
-    if (extra === undefined && this.user === undefined) return response;
+    const user = this.user;
+    if (extra === undefined && user === undefined) return response;
+    const headers = extra === undefined ? response.headers : [...response.headers, ...extra];
+    // One literal of fixed shape rather than a spread (which profiled at ~3% of a protected S1).
     return {
-      ...response,
-      headers: extra === undefined ? response.headers : [...response.headers, ...extra],
-      ...(this.user !== undefined ? { user: this.user } : {}),
+      status: response.status,
+      reason: response.reason,
+      headers,
+      headerBlock: response.headerBlock,
+      body: response.body,
+      close: response.close,
+      user,
+      reuse: response.reuse,
     };
   }
 }

@@ -8,6 +8,7 @@ import { errorResponse } from '../http/error-page.js';
 import type { HttpRequest, RequestHandler } from '../http/handler.js';
 import { HttpError } from '../http/http-error.js';
 import type { HttpResponse } from '../http/response.js';
+import { createSiteAuth } from './auth/site-auth.js';
 import type { SiteConfig } from './config.js';
 import { RequestContext, type Site } from './context.js';
 import { DEFAULT_FILE_CACHE_OPTIONS, FileCache } from './file-cache.js';
@@ -22,7 +23,14 @@ export function createSite(config: SiteConfig): Site {
     dotfiles: config.dotfiles,
     extensionMaps: config.extensionMaps,
   });
-  return { config, cache };
+  const auth = createSiteAuth({
+    root: config.root,
+    fileName: config.authFileName,
+    secret: config.secret,
+    freshnessMs: DEFAULT_FILE_CACHE_OPTIONS.freshnessMs,
+    report: config.reportError,
+  });
+  return { config, cache, auth };
 }
 
 export function createSiteHandler(config: SiteConfig, phases: readonly Phase[] = SITE_PHASES): RequestHandler {

@@ -40,7 +40,7 @@ describe('porta: version, typos and files', () => {
     });
   }
 
-  for (const command of ['serve', 'echo', 'hello', 'nc', 'get']) {
+  for (const command of ['serve', 'echo', 'hello', 'nc', 'get', 'passwd']) {
     test(`porta ${command} --help: descriptions in one column, and examples`, T, async () => {
       const result = await runPorta([command, '--help']);
       assert.equal(result.code, 0);

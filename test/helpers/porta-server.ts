@@ -30,6 +30,8 @@ export interface StartPortaOptions {
   readonly trace?: boolean;
   readonly indexNames?: readonly string[];
   readonly authFileName?: string;
+  /** Key for Digest nonces (as --secret); random when absent. */
+  readonly secret?: string;
   /** Default 'deny', as the CLI. */
   readonly dotfiles?: 'deny' | 'allow';
   readonly cgi?: boolean;
@@ -106,6 +108,7 @@ export async function startPorta(options: StartPortaOptions): Promise<PortaServe
     indexNames: options.indexNames ?? ['index.html'],
     redirects: options.redirects !== undefined ? parseRedirectRules(options.redirects, 'test-redirects') : [],
     authFileName: options.authFileName ?? 'WeMustProtectThisHouse!',
+    secret: options.secret,
     dotfiles: options.dotfiles ?? 'deny',
     traceEnabled: options.trace ?? true,
     cgiEnabled: options.cgi ?? true,

@@ -3,6 +3,7 @@
  * listings, the hidden auth control file) and the --redirects rules file (cli.md).
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { makeTempSite, startPorta, type PortaServer, type TempSite } from '../helpers/porta-server.js';
 import { assertErrorPage, assertStandardFields, fetchOne, request, type ParsedResponse } from '../helpers/raw-client.js';
@@ -27,7 +28,8 @@ describe('directories', () => {
       'list/100%.txt': 'percent\n',
       'list/child/deep.txt': 'deep\n',
       'list/kilo.bin': Buffer.alloc(2048),
-      [`list/${AUTH_FILE}`]: 'authorization-type=Basic\nrealm="Test"\n',
+      // It protects list/ too: every request below sends its user's credentials.
+      [`list/${AUTH_FILE}`]: `authorization-type=Basic\nrealm="Test"\ntester:${createHash('md5').update('pw').digest('hex')}\n`,
       'with space/a.txt': 'a\n',
       'top.txt': 'top\n',
     });
@@ -39,7 +41,8 @@ describe('directories', () => {
     await site.cleanup();
   });
 
-  const get = (target: string, method = 'GET'): Promise<ParsedResponse> => fetchOne(porta.port, request(method, target), { method });
+  const TESTER = `Authorization: Basic ${Buffer.from('tester:pw').toString('base64')}`;
+  const get = (target: string, method = 'GET'): Promise<ParsedResponse> => fetchOne(porta.port, request(method, target, [TESTER]), { method });
 
   test('a directory without its slash: 301 to the same path with /', T, async () => {
     const res = await get('/list');

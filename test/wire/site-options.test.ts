@@ -13,7 +13,9 @@ const FILES = {
   'about.html': '<h1>about</h1>\n',
   'docs/guide.html': '<h1>guide</h1>\n',
   'assets/app.js': 'console.log(1);\n',
-  'WeMustProtectThisHouse!': 'not a control file here, just hidden\n',
+  // A real control file (a malformed one would refuse its directory with 500), in a folder of
+  // its own so it protects nothing the tests below ask for; it is hidden all the same.
+  'private/WeMustProtectThisHouse!': 'authorization-type=Basic\nrealm="Private"\n',
 };
 
 function withSite(options: Omit<StartPortaOptions, 'root'>, body: (server: PortaServer) => void): void {
@@ -111,7 +113,7 @@ describe('--clean-urls', () => {
     test('no .html beside it, a trailing slash, or a hidden name: still 404', async () => {
       assertErrorPage(await fetchOne(server.port, request('GET', '/contact')), 404);
       assertErrorPage(await fetchOne(server.port, request('GET', '/about/')), 404);
-      assertErrorPage(await fetchOne(server.port, request('GET', '/WeMustProtectThisHouse!')), 404);
+      assertErrorPage(await fetchOne(server.port, request('GET', '/private/WeMustProtectThisHouse!')), 404);
     });
   });
 });

@@ -128,7 +128,8 @@ describe('status codes', () => {
     assertErrorPage(res, 501);
   });
 
-  test('PUT without a length where PUT is not allowed: 405 (permission before 411)', T, async () => {
+  test('PUT with neither Content-Length nor Transfer-Encoding where PUT is not allowed: 405, not 411', T, async () => {
+    // 411 applies only where the body would be used (put-delete.test.ts has that case).
     const res = await fetchOne(porta.port, request('PUT', '/new.txt'));
     assertErrorPage(res, 405);
   });

@@ -147,6 +147,12 @@ function reportInternalError(error: unknown): void {
   process.stderr.write(`porta: error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
 }
 
+/**
+ * This process's Digest secret when --secret is not given: made once, so a reload (which
+ * makes the site again) does not turn every outstanding nonce into a forgery.
+ */
+let processSecret: string | undefined;
+
 /** The site as `options` describe it: made at start and again on every reload. */
 function makeSiteHandler(options: ServeOptions, redirects: RedirectRule[], sink: AccessLogSink): RequestHandler {
   return createSiteHandler({
@@ -154,6 +160,7 @@ function makeSiteHandler(options: ServeOptions, redirects: RedirectRule[], sink:
     indexNames: options.indexNames,
     redirects,
     authFileName: options.authFileName,
+    secret: options.secret ?? (processSecret ??= randomBytes(32).toString('hex')),
     dotfiles: options.dotfiles,
     traceEnabled: options.trace,
     cgiEnabled: options.cgi,

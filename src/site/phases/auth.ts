@@ -4,14 +4,78 @@
  * preconditions and content, so a protected resource answers 401 to every method before it
  * says anything else about itself.
  *
- * A seam for now: every request passes. The authentication issue fills it in (setting
- * ctx.user and ctx.authType, or answering 401).
+ * The governing file is the nearest one up from the directory the target is (or is in),
+ * found through ControlFiles' cache: no I/O while the answer is fresh. Verified Basic
+ * credentials are remembered per control file, so a good Basic request costs map lookups.
+ * Success sets ctx.user, ctx.authType and ctx.grants (ALLOW-PUT / ALLOW-DELETE).
  */
-import type { Phase } from '../pipeline.js';
+import { dirname } from 'node:path';
+import { HttpError } from '../../http/http-error.js';
+import { parseAuthorization } from '../auth/authorization.js';
+import { challenge } from '../auth/challenge.js';
+import { MAX_VERIFIED_BASIC, type DirectoryEntry, type Governing } from '../auth/control-files.js';
+import { verifyBasic, verifyDigest, type Verdict } from '../auth/verify.js';
+import type { RequestContext } from '../context.js';
+import type { CachedTarget } from '../file-cache.js';
+import type { Phase, PhaseResult } from '../pipeline.js';
+
+/**
+ * The directory answer last used for a cached target: while it is fresh, a request for the
+ * same target needs neither dirname() nor a lookup by path. Keyed weakly: a target the file
+ * cache drops takes its entry with it.
+ */
+const entryByTarget = new WeakMap<CachedTarget, DirectoryEntry>();
 
 export const authPhase: Phase = {
   name: 'auth',
-  run() {
-    return undefined;
+  run(ctx) {
+    const target = ctx.target;
+    if (target === undefined) return undefined; // OPTIONS *: about the server, not a resource.
+    const files = ctx.site.auth.files;
+    // The time the request arrived: fresh enough for a 1 s window, and it costs no clock read.
+    const now = ctx.request.receivedAt;
+    const known = entryByTarget.get(target);
+    if (known !== undefined && files.isFresh(known, now)) return authenticate(ctx, known.governing, now);
+    const dir = target.kind === 'directory' ? target.fsPath : dirname(target.fsPath);
+    const entry = files.peekEntry(dir, now);
+    if (entry !== undefined) {
+      entryByTarget.set(target, entry);
+      return authenticate(ctx, entry.governing, now);
+    }
+    return files.lookup(dir).then((found) => authenticate(ctx, found, Date.now()));
   },
 };
+
+const REFUSED_DIRECTORY = 'The access rules of this directory cannot be read, so it is refused until they are fixed.';
+
+function authenticate(ctx: RequestContext, governing: Governing, now: number): PhaseResult {
+  if (governing === null) return undefined;
+  const rules = governing.rules;
+  if (rules === undefined) throw new HttpError(500, REFUSED_DIRECTORY);
+  const header = ctx.request.fields.get('authorization');
+  let verdict: Verdict = { ok: false, stale: false };
+  if (header !== undefined) {
+    const known = rules.scheme === 'Basic' ? governing.verifiedBasic.get(header) : undefined;
+    if (known !== undefined) {
+      verdict = { ok: true, user: known, info: undefined };
+    } else {
+      const credentials = parseAuthorization(header);
+      if (credentials?.scheme === 'basic' && rules.scheme === 'Basic') {
+        verdict = verifyBasic(rules, credentials);
+        if (verdict.ok === true) {
+          if (governing.verifiedBasic.size >= MAX_VERIFIED_BASIC) governing.verifiedBasic.clear();
+          governing.verifiedBasic.set(header, verdict.user);
+        }
+      } else if (credentials?.scheme === 'digest' && rules.scheme === 'Digest') {
+        verdict = verifyDigest(rules, credentials, ctx.request, ctx.site.auth, now);
+      }
+    }
+  }
+  if (verdict.ok === 'bad') throw new HttpError(400, verdict.message);
+  if (verdict.ok === false) throw challenge(rules, ctx.site.auth.secret, verdict.stale, now);
+  ctx.user = verdict.user;
+  ctx.authType = rules.scheme;
+  if (rules.allowPut || rules.allowDelete) ctx.grants = { put: rules.allowPut, delete: rules.allowDelete };
+  if (verdict.info !== undefined) ctx.addField('Authentication-Info', verdict.info);
+  return undefined;
+}

@@ -4,13 +4,15 @@
  * selected file (handed on to the range phase), a directory, and finally nothing (404).
  */
 import { cgiContent } from '../content/cgi.js';
+import { deleteContent } from '../content/delete.js';
 import { fileContent } from '../content/file.js';
 import type { ContentHandler } from '../content/handler.js';
 import { listingContent } from '../content/listing.js';
 import { missingContent } from '../content/missing.js';
+import { putContent } from '../content/put.js';
 import type { Phase } from '../pipeline.js';
 
-export const CONTENT_HANDLERS: readonly ContentHandler[] = [cgiContent, fileContent, listingContent, missingContent];
+export const CONTENT_HANDLERS: readonly ContentHandler[] = [putContent, deleteContent, cgiContent, fileContent, listingContent, missingContent];
 
 export const contentPhase: Phase = {
   name: 'content',

@@ -15,11 +15,12 @@ export const permissionPhase: Phase = {
   run(ctx) {
     const method = ctx.request.method;
     const grants = ctx.grants;
-    if (grants.put || grants.delete) ctx.permissions = { ...ctx.permissions, put: grants.put, delete: grants.delete };
+    // DELETE removes files only: a directory does not offer it (http.md section 8).
+    if (grants.put || grants.delete) ctx.permissions = { ...ctx.permissions, put: grants.put, delete: grants.delete && ctx.target?.kind !== 'directory' };
     if (method !== 'POST' && method !== 'PUT' && method !== 'DELETE' && method !== 'TRACE' && method !== 'OPTIONS') return undefined;
     if (isCgiProgram(ctx)) ctx.permissions = { ...ctx.permissions, post: true };
-    // No 411 here: it belongs to the handlers that use a body (content/cgi.ts), so a POST
-    // to static content is 501 with or without a length (http.md section 1).
+    // No 411 here: it belongs to the handlers that use a body (content/cgi.ts, content/put.ts),
+    // so a POST to static content is 501 with or without a length (http.md section 1).
     const permissions = ctx.permissions;
     if (method === 'POST' && permissions.post !== true) {
       throw new HttpError(501, 'POST is only implemented for CGI programs; this resource is static content.');

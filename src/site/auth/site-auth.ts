@@ -1,0 +1,32 @@
+/** A site's authentication state: the control-file cache, the nonce secret and counts. */
+import { randomBytes } from 'node:crypto';
+import { ControlFiles } from './control-files.js';
+import { NonceCounts } from './nonces.js';
+import type { AuthSecrets } from './verify.js';
+
+export interface SiteAuth extends AuthSecrets {
+  readonly files: ControlFiles;
+}
+
+export interface SiteAuthOptions {
+  readonly root: string;
+  readonly fileName: string;
+  /** `--secret`; undefined: random for this process (one server, or a single worker). */
+  readonly secret: string | undefined;
+  readonly freshnessMs: number;
+  readonly report: (error: Error) => void;
+}
+
+export function createSiteAuth(options: SiteAuthOptions): SiteAuth {
+  return {
+    files: new ControlFiles({
+      root: options.root,
+      fileName: options.fileName,
+      freshnessMs: options.freshnessMs,
+      maxDirectories: 10_000,
+      report: options.report,
+    }),
+    secret: options.secret !== undefined ? Buffer.from(options.secret, 'utf8') : randomBytes(32),
+    counts: new NonceCounts(),
+  };
+}

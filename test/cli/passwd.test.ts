@@ -1,0 +1,85 @@
+/**
+ * `porta passwd` (cli.md): lines written as htpasswd/htdigest would, the password from
+ * standard input, and the resulting file protecting a directory served by the real CLI
+ * (with two workers sharing a Digest secret).
+ */
+import assert from 'node:assert/strict';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { basicField, digestField, md5, parseChallenge } from '../helpers/auth-client.js';
+import { makeTempSite, type TempSite } from '../helpers/porta-server.js';
+import { fetchOne, request } from '../helpers/raw-client.js';
+import { runPorta, startPorta } from '../helpers/spawn-porta.js';
+
+const T = { timeout: 20_000 };
+
+describe('porta passwd', () => {
+  let site: TempSite;
+
+  before(async () => {
+    site = await makeTempSite({ 'basic/page.txt': 'basic page\n', 'digest/page.txt': 'digest page\n' });
+  });
+
+  after(() => site.cleanup());
+
+  test('creates a Basic file, then replaces and adds users', T, async () => {
+    const file = site.path('basic/WeMustProtectThisHouse!');
+    let result = await runPorta(['passwd', file, 'alice', 'Members'], { stdin: 'first\n' });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(await readFile(file, 'utf8'), `authorization-type=Basic\nrealm="Members"\nalice:${md5('first')}\n`);
+    result = await runPorta(['passwd', file, 'alice'], { stdin: 'second\r\n' });
+    assert.equal(result.code, 0, result.stderr);
+    result = await runPorta(['passwd', file, 'bob'], { stdin: 'builder' });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(await readFile(file, 'utf8'), `authorization-type=Basic\nrealm="Members"\nalice:${md5('second')}\nbob:${md5('builder')}\n`);
+    // No temporary file left beside it.
+    assert.deepEqual((await readdir(site.path('basic'))).sort(), ['WeMustProtectThisHouse!', 'page.txt']);
+  });
+
+  test('creates Digest lines user:realm:md5(user:realm:password)', T, async () => {
+    const file = site.path('digest/WeMustProtectThisHouse!');
+    const result = await runPorta(['passwd', '--digest', file, 'carol', 'Team Room'], { stdin: 'secret\n' });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(await readFile(file, 'utf8'), `authorization-type=Digest\nrealm="Team Room"\ncarol:Team Room:${md5('carol:Team Room:secret')}\n`);
+  });
+
+  test('usage errors: missing REALM with --digest, a colon in USER, no arguments; empty password', T, async () => {
+    for (const args of [['--digest', join(site.root, 'x'), 'u'], [join(site.root, 'x'), 'a:b'], [], ['--password', 'x', 'f', 'u']]) {
+      const result = await runPorta(['passwd', ...args], { stdin: 'pw\n' });
+      assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, /^porta: .+\n$/);
+    }
+    const empty = await runPorta(['passwd', join(site.root, 'empty'), 'u'], { stdin: '\n' });
+    assert.equal(empty.code, 1);
+    assert.match(empty.stderr, /empty/);
+    const mixed = await runPorta(['passwd', '--digest', site.path('basic/WeMustProtectThisHouse!'), 'u', 'R'], { stdin: 'pw\n' });
+    assert.equal(mixed.code, 1);
+    assert.match(mixed.stderr, /authorization-type=Basic/);
+  });
+
+  test('the files it writes protect directories served by porta serve --workers 2', T, async () => {
+    // Written by the earlier tests in this file; run here again in case of isolation.
+    await writeFile(site.path('basic/WeMustProtectThisHouse!'), `authorization-type=Basic\nrealm="Members"\nalice:${md5('second')}\n`);
+    await runPorta(['passwd', '--digest', site.path('digest/WeMustProtectThisHouse!'), 'carol', 'Team Room'], { stdin: 'secret\n' });
+    const server = startPorta(['serve', site.root, '--port', '0', '--host', '127.0.0.1', '--workers', '2', '--access-log', 'off']);
+    try {
+      const [, port] = (await server.waitForStderr(/Local: +http:\/\/[^:]+:(\d+)/, 10_000)) as unknown as [string, string];
+      await server.waitForStderr(/2 worker processes/, 10_000);
+      const p = Number(port);
+      assert.equal((await fetchOne(p, request('GET', '/basic/page.txt'))).status, 401);
+      assert.equal((await fetchOne(p, request('GET', '/basic/page.txt', [basicField('alice', 'second')]))).text, 'basic page\n');
+      // Nonces from either worker are good at the other: a fresh connection per request.
+      for (let i = 0; i < 4; i++) {
+        const refused = await fetchOne(p, request('GET', '/digest/page.txt'));
+        const challenge = parseChallenge(refused.get('www-authenticate') ?? '');
+        const { field } = digestField({ challenge, user: 'carol', password: 'secret', method: 'GET', uri: '/digest/page.txt', nc: 1 });
+        const ok = await fetchOne(p, request('GET', '/digest/page.txt', [field]));
+        assert.equal(ok.status, 200, ok.head);
+        assert.equal(ok.text, 'digest page\n');
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+});

@@ -53,6 +53,16 @@ describe('authentication', () => {
     return parseChallenge(res.get('www-authenticate') ?? '');
   }
 
+  test('a directory name longer than the file system allows is a plain 404, not a refused directory (found by the 1,000,000-input fuzz)', T, async () => {
+    const long = 'a'.repeat(300);
+    const errorsBefore = porta.internalErrors.length;
+    const res = await get(`/${long}/page.html`);
+    assert.equal(res.status, 404);
+    const deeper = await get(`/basic/${long}/x`);
+    assert.equal(deeper.status, 401, 'the protected parent still governs');
+    assert.equal(porta.internalErrors.length, errorsBefore, String(porta.internalErrors.slice(errorsBefore)));
+  });
+
   test('an unprotected file needs nothing', T, async () => {
     const res = await get('/public.txt');
     assert.equal(res.status, 200);

@@ -119,7 +119,9 @@ export class ControlFiles {
       stats = await stat(path);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') {
+      // ENAMETOOLONG: a directory whose name is longer than the file system allows cannot
+      // exist, so it holds no control file (the request ends as a 404, as nginx answers it).
+      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG') {
         this.files.delete(path);
         return undefined;
       }

@@ -9,10 +9,14 @@ import { RuntimeFailure, UsageError } from './errors.js';
 import { suggestion } from './flags.js';
 import { alignHelp } from './help.js';
 import { captureReloadSignal, captureStopSignals } from '../net/stop-signals.js';
+import { keepYoungGenerationSmall } from './heap-tuning.js';
 
 /** Commands that stop gracefully on SIGINT/SIGTERM: their stop signals are held from the first moment. */
 const SERVICES = new Set(['serve', 'echo', 'hello']);
-if (SERVICES.has(process.argv[2] ?? '')) captureStopSignals();
+if (SERVICES.has(process.argv[2] ?? '')) {
+  captureStopSignals();
+  keepYoungGenerationSmall();
+}
 // `serve` reloads on SIGHUP; one that comes while it starts must not kill it.
 if (process.argv[2] === 'serve') captureReloadSignal();
 

@@ -5,9 +5,13 @@
  * whose body is abandoned (the client left, HEAD, a body cut short), and, when porta exits,
  * every run still going, so no program outlives the server that started it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
+import { lazyBuiltin } from '../lazy-builtin.js';
 import { CgiHeaderParser, CgiOutputError, DEFAULT_MAX_HEADER_BYTES, type CgiHead } from './header-block.js';
+
+/** Loaded by the first CGI request, not by every server. */
+const childProcess = lazyBuiltin<typeof import('node:child_process')>('node:child_process');
 
 export interface CgiRunOptions {
   /** Absolute path of the program. */
@@ -79,7 +83,7 @@ export function runCgiProgram(options: CgiRunOptions): CgiRun {
     exitHookInstalled = true;
     process.on('exit', stopAllCgiPrograms);
   }
-  const child = spawn(options.program, [], {
+  const child = childProcess().spawn(options.program, [], {
     cwd: options.cwd,
     env: options.env,
     // Its own process group (setsid), so a kill reaches everything it started.

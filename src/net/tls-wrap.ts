@@ -8,15 +8,19 @@
  * like any other connection.
  */
 import type { Socket } from 'node:net';
-import { TLSSocket, createSecureContext, type SecureContext } from 'node:tls';
+import type { SecureContext, TLSSocket } from 'node:tls';
+import { lazyBuiltin } from '../lazy-builtin.js';
 import type { TlsCredentials } from './self-signed-certificate.js';
+
+/** Loaded when a listener speaks TLS, not by every server. */
+const tls = lazyBuiltin<typeof import('node:tls')>('node:tls');
 
 /** ALPN (RFC 7301): porta speaks HTTP/1.1 only; a client offering only h2 is refused in the handshake. */
 const ALPN_PROTOCOLS = ['http/1.1'];
 
 /** Throws node's error when the PEM texts are not a usable certificate and matching key. */
 export function makeSecureContext(credentials: TlsCredentials): SecureContext {
-  return createSecureContext({ cert: credentials.cert, key: credentials.key });
+  return tls().createSecureContext({ cert: credentials.cert, key: credentials.key });
 }
 
 /**
@@ -25,7 +29,7 @@ export function makeSecureContext(credentials: TlsCredentials): SecureContext {
  * what scanners and impatient clients do all day).
  */
 export function startTlsHandshake(raw: Socket, secureContext: SecureContext, deadlineMs: number, onSecure: (socket: TLSSocket) => void): TLSSocket {
-  const socket = new TLSSocket(raw, { isServer: true, secureContext, ALPNProtocols: ALPN_PROTOCOLS });
+  const socket = new (tls().TLSSocket)(raw, { isServer: true, secureContext, ALPNProtocols: ALPN_PROTOCOLS });
   const timer = setTimeout(() => socket.destroy(), deadlineMs);
   const fail = (): void => {
     clearTimeout(timer);

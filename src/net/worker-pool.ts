@@ -8,7 +8,13 @@
  * default), the dominant cost when connections are short-lived.
  */
 import { takeEarlyStopSignal } from './stop-signals.js';
-import cluster, { type Worker } from 'node:cluster';
+import type { Cluster, Worker } from 'node:cluster';
+import { lazyBuiltin } from '../lazy-builtin.js';
+
+/** Loaded only by a primary that forks workers, and in the workers. */
+const cluster = lazyBuiltin<Cluster>('node:cluster');
+/** Set in every worker's environment, so a process that is not one never loads node:cluster. */
+const WORKER_MARK = 'PORTA_WORKER';
 
 export interface WorkerPoolOptions {
   readonly count: number;
@@ -104,11 +110,11 @@ const CRASH_LOOP_DELAY_MS = 1000;
 
 /** Must be set before the first fork. */
 function prepareCluster(): void {
-  cluster.schedulingPolicy = cluster.SCHED_NONE;
+  cluster().schedulingPolicy = cluster().SCHED_NONE;
 }
 
 export function isWorkerProcess(): boolean {
-  return cluster.isWorker;
+  return process.env[WORKER_MARK] === '1' && cluster().isWorker;
 }
 
 interface FatalMessage {
@@ -156,7 +162,7 @@ export function startWorkerPool(options: WorkerPoolOptions): WorkerPool {
   const ready = new Map<Worker, Promise<void>>();
 
   const fork = (): void => {
-    const worker = cluster.fork(options.env);
+    const worker = cluster().fork({ ...options.env, [WORKER_MARK]: '1' });
     startedAt.set(worker, Date.now());
     ready.set(worker, new Promise((resolve) => {
       worker.on('message', (message: unknown) => {
@@ -179,7 +185,7 @@ export function startWorkerPool(options: WorkerPoolOptions): WorkerPool {
     });
   };
 
-  cluster.on('exit', (worker, code, signal) => {
+  cluster().on('exit', (worker, code, signal) => {
     const started = startedAt.get(worker) ?? 0;
     startedAt.delete(worker);
     ready.delete(worker);
@@ -197,7 +203,7 @@ export function startWorkerPool(options: WorkerPoolOptions): WorkerPool {
       const failures: string[] = [];
       // Workers forked from now on read the new configuration themselves; one still starting
       // may have read the old one, so it is waited for (within the reload's time limit).
-      for (const worker of Object.values(cluster.workers ?? {})) {
+      for (const worker of Object.values(cluster().workers ?? {})) {
         if (worker === undefined) continue;
         const timedOut = await Promise.race([
           ready.get(worker)?.then(() => false) ?? Promise.resolve(false),
@@ -215,7 +221,7 @@ export function startWorkerPool(options: WorkerPoolOptions): WorkerPool {
     },
     shutdown(graceMs: number): Promise<void> {
       stopping = true;
-      const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+      const workers = Object.values(cluster().workers ?? {}).filter((w): w is Worker => w !== undefined);
       const exits = workers.map((worker) => new Promise<void>((resolve) => {
         if (worker.isDead()) return resolve();
         worker.once('exit', () => resolve());

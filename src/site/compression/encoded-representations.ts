@@ -8,15 +8,17 @@
  * Compressed copies are held beside the file cache's own bodies under a budget of their
  * own; beyond it a file is sent uncompressed rather than compressed per request.
  */
-import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { HeaderList } from '../../http/response.js';
+import { lazyBuiltin } from '../../lazy-builtin.js';
 import type { CachedFile } from '../file-cache.js';
 import { buildRepresentation, type Representation } from '../representation.js';
 import type { ContentCoding } from './accept-encoding.js';
 
-const gzipAsync = promisify(gzip);
-const brotliAsync = promisify(brotliCompress);
+/** node:zlib is loaded when the first file is compressed, not by every server. */
+const zlib = lazyBuiltin<typeof import('node:zlib')>('node:zlib');
+let gzipAsync: ((body: Buffer, options: import('node:zlib').ZlibOptions) => Promise<Buffer>) | undefined;
+let brotliAsync: ((body: Buffer, options: import('node:zlib').BrotliOptions) => Promise<Buffer>) | undefined;
 
 /** Smaller bodies gain too little for the bytes `Content-Encoding` and `Vary` add. */
 export const MIN_COMPRESS_BYTES = 1024;
@@ -108,13 +110,14 @@ function withSelection(base: Representation, metadata: HeaderList, etag: string,
 }
 
 function compress(coding: ContentCoding, body: Buffer): Promise<Buffer> {
-  if (coding === 'gzip') return gzipAsync(body, { level: 6 });
-  return brotliAsync(body, {
+  const { constants } = zlib();
+  if (coding === 'gzip') return (gzipAsync ??= promisify(zlib().gzip))(body, { level: 6 });
+  return (brotliAsync ??= promisify(zlib().brotliCompress))(body, {
     params: {
-      [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT,
+      [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
       // Made once per file version, so a good ratio is worth some time; 11 is 10x slower for ~5%.
-      [zlib.BROTLI_PARAM_QUALITY]: 9,
-      [zlib.BROTLI_PARAM_SIZE_HINT]: body.length,
+      [constants.BROTLI_PARAM_QUALITY]: 9,
+      [constants.BROTLI_PARAM_SIZE_HINT]: body.length,
     },
   });
 }

@@ -35,7 +35,7 @@ import type { HttpLimits } from './limits.js';
 import { NO_BODY } from './request-body.js';
 import type { Peer, RequestHead } from './request.js';
 import { releaseBody, type HttpResponse } from './response.js';
-import { writeResponse, type ResponseContext, type WriteOutcome } from './response-writer.js';
+import { writeResponse, type ResponseContext, type WriteBlockedListener, type WriteOutcome } from './response-writer.js';
 
 export type { CompletedExchange, RequestHandler } from './handler.js';
 
@@ -74,40 +74,6 @@ export const DRAIN_LIMIT = 64 * 1024;
 const LINGER_MS = 2000;
 const CONTINUE_LINE = 'HTTP/1.1 100 Continue\r\n\r\n';
 
-/** Peer addresses read from the socket on first use and then kept (they outlive the socket). */
-class SocketPeer implements Peer {
-  private remote: { address: string; port: number } | undefined;
-  private local: { address: string; port: number } | undefined;
-
-  constructor(private readonly socket: ConnectionSocket) {}
-
-  private remoteInfo(): { address: string; port: number } {
-    this.remote ??= { address: this.socket.remoteAddress ?? '-', port: this.socket.remotePort ?? 0 };
-    return this.remote;
-  }
-
-  private localInfo(): { address: string; port: number } {
-    this.local ??= { address: this.socket.localAddress ?? '-', port: this.socket.localPort ?? 0 };
-    return this.local;
-  }
-
-  get remoteAddress(): string {
-    return this.remoteInfo().address;
-  }
-
-  get remotePort(): number {
-    return this.remoteInfo().port;
-  }
-
-  get localAddress(): string {
-    return this.localInfo().address;
-  }
-
-  get localPort(): number {
-    return this.localInfo().port;
-  }
-}
-
 /** Where a socket's listeners find their connection. */
 const OWNER = Symbol('porta.connection');
 
@@ -129,7 +95,12 @@ function onSocketDrain(this: OwnedSocket): void {
   this[OWNER].onDrain();
 }
 
-export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember {
+/**
+ * The connection is also the request's Peer: its addresses are the socket's, which Node reads
+ * from the kernel once and keeps (they stay readable after the socket closes, which matters
+ * for the log line of an answer finished after the client left).
+ */
+export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Peer, WriteBlockedListener {
   deadline = 0;
   private state: State = 'head';
   private pending: Buffer | undefined;
@@ -151,7 +122,6 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember {
   private shuttingDown = false;
   /** True while processRequests() runs; nested completions just return to it. */
   private looping = false;
-  private peerInfo: Peer | undefined;
   /** Set once the connection is closing: the deadline then ends the lingering close. */
   private lingering = false;
   // The exchange in progress (state 'busy').
@@ -167,12 +137,6 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember {
   private sendBlockedSince = 0;
   /** Answering paused until the socket drains. */
   private awaitingDrain = false;
-  private readonly onWriteBlocked = (): void => {
-    if (this.sendBlockedSince === 0) {
-      this.sendBlockedSince = Date.now();
-      this.refreshDeadline();
-    }
-  };
 
   constructor(
     private readonly socket: ConnectionSocket,
@@ -180,8 +144,9 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember {
     private readonly onClosed: (connection: HttpConnection) => void,
   ) {
     // Nagle is off from accept on (the server's noDelay option); no extra setsockopt here.
-    // The remote address is read now, while the socket surely has it, for the access log.
-    void this.peer.remoteAddress;
+    // The remote address is read now, while the socket surely has it, for the access log;
+    // Node keeps it on the socket from then on.
+    void socket.remoteAddress;
     // Shared listener functions (not five closures per connection): 10,000 idle connections
     // cost about 1 KiB less each.
     (socket as ConnectionSocket & { [OWNER]?: HttpConnection })[OWNER] = this;
@@ -196,10 +161,30 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember {
     this.deadline = this.idleSince + context.limits.headerTimeoutMs;
   }
 
-  /** The addresses, asked of the kernel only when first needed (each is a system call). */
-  private get peer(): Peer {
-    this.peerInfo ??= new SocketPeer(this.socket);
-    return this.peerInfo;
+  // ---- Peer: the addresses (the local ones are asked of the kernel only when first needed) ----
+
+  get remoteAddress(): string {
+    return this.socket.remoteAddress ?? '-';
+  }
+
+  get remotePort(): number {
+    return this.socket.remotePort ?? 0;
+  }
+
+  get localAddress(): string {
+    return this.socket.localAddress ?? '-';
+  }
+
+  get localPort(): number {
+    return this.socket.localPort ?? 0;
+  }
+
+  /** @internal (response writer) The socket's buffer is full: the send deadline starts. */
+  onWriteBlocked(): void {
+    if (this.sendBlockedSince === 0) {
+      this.sendBlockedSince = Date.now();
+      this.refreshDeadline();
+    }
   }
 
   /** Graceful shutdown: idle connections close now, busy ones after their response. */
@@ -383,7 +368,7 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember {
       keepAlive: head.keepAlive,
       expectContinue: head.expectContinue,
       body: this.body ?? NO_BODY,
-      peer: this.peer,
+      peer: this,
       receivedAt: this.headStartedAt,
     };
     let result: HttpResponse | Promise<HttpResponse>;
@@ -500,7 +485,7 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember {
       version: head.version,
       keepAlive,
       serverField: this.context.serverField,
-      onWriteBlocked: this.onWriteBlocked,
+      writeBlocked: this,
     };
     let outcome: WriteOutcome | Promise<WriteOutcome>;
     try {
@@ -632,7 +617,7 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember {
       version: head?.version ?? this.lastVersion,
       keepAlive: false,
       serverField: this.context.serverField,
-      onWriteBlocked: this.onWriteBlocked,
+      writeBlocked: this,
     };
     const outcome = writeResponse(this.socket, { ...response, close: true }, context);
     void Promise.resolve(outcome).then(({ bodyBytes }) => {
@@ -644,7 +629,7 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember {
   private logExchange(requestLine: string, head: RequestHead | undefined, status: number, bodyBytes: number, user: string | undefined): void {
     this.context.inFlight?.end();
     this.context.onExchange({
-      peer: this.peer,
+      peer: this,
       receivedAt: this.headStartedAt || Date.now(),
       requestLine,
       status,

@@ -17,8 +17,13 @@ export interface ResponseContext {
   readonly keepAlive: boolean;
   /** The value of the Server field, e.g. `porta/0.2.0`. */
   readonly serverField: string;
-  /** Called each time the socket refuses more (its buffer is full): the send deadline starts. */
-  readonly onWriteBlocked?: () => void;
+  /** Told each time the socket refuses more (its buffer is full): the send deadline starts. */
+  readonly writeBlocked?: WriteBlockedListener;
+}
+
+/** An object, not a closure, so a connection does not carry one more function for it. */
+export interface WriteBlockedListener {
+  onWriteBlocked(): void;
 }
 
 export interface WriteOutcome {
@@ -78,18 +83,24 @@ export function writeResponse(socket: Writable, response: HttpResponse, context:
   const { framing, length } = chooseFraming(response, context);
   const mustClose = framing === 'close' || !context.keepAlive || response.close === true;
   const reuse = response.reuse;
-  if (reuse !== undefined && !mustClose && framing === 'length' && context.method === 'GET' && context.version === 'HTTP/1.1' && response.headers.length === 0) {
+  // Only a close the client asked for (or a stop) may use the close variant; a handler's close
+  // or a close-delimited body is formatted afresh.
+  if (reuse !== undefined && framing === 'length' && response.close !== true && context.method === 'GET' && context.version === 'HTTP/1.1' && response.headers.length === 0) {
     const body = response.body;
     if (body.kind === 'bytes' && body.data.length <= COALESCE_LIMIT) {
       // The same bytes as the last time this representation went out in this second: send
       // that buffer again (no formatting, no allocation, no copy).
       const second = currentDateSecond();
-      if (reuse.bytes === undefined || reuse.second !== second || reuse.server !== context.serverField) {
-        reuse.bytes = joinHeadAndBody(formatResponseHead(response, context, framing, length, false), body.data, undefined);
+      if (reuse.second !== second || reuse.server !== context.serverField) {
+        reuse.bytes = undefined;
+        reuse.closeBytes = undefined;
         reuse.second = second;
         reuse.server = context.serverField;
       }
-      write(socket, reuse.bytes, context);
+      let bytes: Buffer;
+      if (mustClose) bytes = reuse.closeBytes ??= joinHeadAndBody(formatResponseHead(response, context, framing, length, true), body.data, undefined);
+      else bytes = reuse.bytes ??= joinHeadAndBody(formatResponseHead(response, context, framing, length, false), body.data, undefined);
+      write(socket, bytes, context);
       return { bodyBytes: body.data.length, mustClose };
     }
   }
@@ -134,7 +145,7 @@ export function writeResponse(socket: Writable, response: HttpResponse, context:
 
 function write(socket: Writable, data: string | Buffer, context: ResponseContext): boolean {
   const ok = typeof data === 'string' ? socket.write(data, 'latin1') : socket.write(data);
-  if (!ok) context.onWriteBlocked?.();
+  if (!ok) context.writeBlocked?.onWriteBlocked();
   return ok;
 }
 
@@ -203,7 +214,7 @@ function pipeBody(
       }
       if (!ok) {
         source.pause();
-        context.onWriteBlocked?.();
+        context.writeBlocked?.onWriteBlocked();
       }
     });
     source.on('end', () => {

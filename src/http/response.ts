@@ -56,13 +56,15 @@ export interface HttpResponse {
 /** The bytes of a whole response as last sent, and what they depended on. */
 export interface ReusableWire {
   bytes: Buffer | undefined;
+  /** The same response with `Connection: close` (clients that close after one request). */
+  closeBytes: Buffer | undefined;
   /** The Date second and Server value the bytes carry. */
   second: number;
   server: string;
 }
 
 export function newReusableWire(): ReusableWire {
-  return { bytes: undefined, second: -1, server: '' };
+  return { bytes: undefined, closeBytes: undefined, second: -1, server: '' };
 }
 
 /**

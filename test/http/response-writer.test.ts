@@ -172,7 +172,7 @@ describe('writeResponse: streamed bodies', () => {
     sink.stall();
     const source = new PassThrough();
     let blocked = 0;
-    const pending = writeResponse(sink, stream(8192, () => source), context({ onWriteBlocked: () => blocked++ }));
+    const pending = writeResponse(sink, stream(8192, () => source), context({ writeBlocked: { onWriteBlocked: () => blocked++ } }));
     source.write(Buffer.alloc(4096, 1));
     await new Promise((resolve) => setImmediate(resolve));
     assert.ok(blocked >= 1, 'the writer said the socket is full');
@@ -230,10 +230,41 @@ describe('writeResponse: a stored response sent again', () => {
     assert.match(sink.bytes.toString('latin1'), /\r\nServer: other\/1\r\n/);
   });
 
+  test('a closing connection gets its own stored variant, with Connection: close, and the keep-alive one is untouched', async () => {
+    const wire = newReusableWire();
+    const closing = context({ keepAlive: false });
+    const [first, second] = await (async () => {
+      for (;;) {
+        const before = currentDateSecond();
+        const a = (await write(reusable(wire), closing)).sink;
+        const stored = wire.closeBytes;
+        const b = (await write(reusable(wire), closing)).sink;
+        if (currentDateSecond() !== before) continue;
+        assert.equal(wire.closeBytes, stored, 'the second write reused the stored close variant');
+        return [a, b];
+      }
+    })();
+    assert.deepEqual(first.bytes, second.bytes);
+    assert.equal(wire.bytes, undefined);
+    const { responses } = splitResponses(second.bytes);
+    assert.equal(responses.length, 1);
+    assert.equal(responses[0]!.get('connection'), 'close');
+    assert.equal(responses[0]!.text, 'hello');
+    const kept = (await write(reusable(wire), context())).sink;
+    assert.equal(splitResponses(kept.bytes).responses[0]!.get('connection'), undefined);
+  });
+
+  test('a handler-made close is formatted afresh, not taken from the store', async () => {
+    const wire = newReusableWire();
+    const { sink } = await write(reusable(wire, { close: true }), context());
+    assert.equal(wire.bytes, undefined);
+    assert.equal(wire.closeBytes, undefined);
+    assert.equal(splitResponses(sink.bytes).responses[0]!.get('connection'), 'close');
+  });
+
   for (const [label, ctx, more] of [
     ['HEAD', context({ method: 'HEAD' }), {}],
     ['HTTP/1.0', context({ version: 'HTTP/1.0' }), {}],
-    ['a closing connection', context({ keepAlive: false }), {}],
     ['extra header fields', context(), { headers: [['Vary', 'Accept']] }],
   ] as Array<[string, ResponseContext, Partial<HttpResponse>]>) {
     test(`not reused for ${label}`, async () => {

@@ -6,6 +6,7 @@
  * Content-Location, the structured ETag), HEAD, conditionals, ranges and pipelining.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { makeTempSite, startPorta, withPorta, type PortaServer, type TempSite } from '../helpers/porta-server.js';
 import { assertErrorPage, assertFramed, assertStandardFields, fetchOne, rawExchange, request, type ParsedResponse } from '../helpers/raw-client.js';
@@ -66,7 +67,7 @@ describe('content negotiation', () => {
       'page.html.en': EN,
       'page.html.ja.jis': JA,
       'page.html.ko.euc-kr': KO,
-      // Not variants: an unknown extension, and a hidden name (the auth control file below).
+      // Not a variant: an unknown extension (the control file case has its own test below).
       'page.html.bak': 'old',
       'logo.png': PNG,
       'logo.jpeg': JPEG,
@@ -124,8 +125,7 @@ describe('content negotiation', () => {
         `{"page.html.ko.euc-kr" 1 {type text/html} {charset euc-kr} {language ko} {length ${KO.length}}}`,
     );
     for (const name of ['page.html.en', 'page.html.ja.jis', 'page.html.ko.euc-kr']) assert.ok(res.text.includes(`<a href="${name}">`), `link to ${name}`);
-    // Neither the control file nor the backup is a variant.
-    assert.ok(!res.text.includes('page.html.ru') && !res.get('alternates')?.includes('page.html.ru'));
+    // The backup is not a variant.
     assert.ok(!res.text.includes('page.html.bak'));
     assert.ok(!res.has('etag') && !res.has('content-location'));
   });
@@ -342,6 +342,39 @@ describe('--no-multiviews', () => {
         const map = await fetchOne(porta.port, request('GET', '/page.var'));
         assert.equal(map.status, 200);
         assert.equal(map.text, 'URI: page.html.en\n');
+      });
+    } finally {
+      await site.cleanup();
+    }
+  });
+});
+
+describe('the auth control file among variants', () => {
+  test('is never a variant, even when its name looks like one (guarded.html.ru)', T, async () => {
+    // A valid control file, named like a Russian variant: it protects its folder and must
+    // never be chosen, listed in Alternates or linked from the 300 page.
+    const controlFile = ['authorization-type=Basic', 'realm="variants"', `bench:${createHash('md5').update('secret').digest('hex')}`, ''].join('\n');
+    const site = await makeTempSite({
+      'guarded/doc.html.en': 'english\n',
+      'guarded/doc.html.de': 'deutsch\n',
+      'guarded/doc.html.ru': controlFile,
+    });
+    const credentials = `Authorization: Basic ${Buffer.from('bench:secret').toString('base64')}`;
+    try {
+      await withPorta({ root: site.root, authFileName: 'doc.html.ru' }, async (porta) => {
+        const get = (fields: string[]): Promise<ParsedResponse> => fetchOne(porta.port, request('GET', '/guarded/doc.html', fields));
+        assert.equal((await get([])).status, 401, 'the control file protects its folder');
+        const russianFirst = await get([credentials, 'Accept-Language: ru, en;q=0.5']);
+        assertChoice(russianFirst, 'doc.html.en', 'english\n');
+        const list = await get([credentials, 'Negotiate: vlist']);
+        assert.equal(list.status, 300);
+        assert.ok(list.get('alternates')?.includes('doc.html.de'));
+        assert.ok(!list.get('alternates')?.includes('doc.html.ru'), list.get('alternates'));
+        assert.ok(!list.text.includes('doc.html.ru'));
+        assert.ok(!list.text.includes('bench:'));
+        const onlyRussian = await get([credentials, 'Accept-Language: ru']);
+        assert.ok(!onlyRussian.text.includes('bench:'), 'the hashes never leave the server');
+        assert.notEqual(onlyRussian.status, 200);
       });
     } finally {
       await site.cleanup();

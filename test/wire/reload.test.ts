@@ -13,7 +13,8 @@ import { RawConnection, fetchOne, request } from '../helpers/raw-client.js';
 import { startPorta as spawnPorta, type RunningPorta } from '../helpers/spawn-porta.js';
 import { connectTls, openTlsConnection } from '../helpers/tls-client.js';
 
-const T = { timeout: 20_000 };
+// Generous: worker processes start slowly on a busy 2-core machine; every wait is for a line, never a fixed time.
+const T = { timeout: 60_000 };
 
 let site: TempSite;
 before(async () => {
@@ -25,13 +26,13 @@ after(async () => site.cleanup());
 async function reload(running: RunningPorta, count: number): Promise<string> {
   running.child.kill('SIGHUP');
   const pattern = new RegExp(String.raw`(?:porta: (?:reloaded|reload refused)[^\n]*\n[\s\S]*){${count - 1}}(porta: (?:reloaded|reload refused)[^\n]*\n)`);
-  const match = await running.waitForStderr(pattern, 12_000);
+  const match = await running.waitForStderr(pattern, 30_000);
   return match[1] ?? '';
 }
 
 async function start(args: readonly string[], label: string): Promise<{ running: RunningPorta; port: number }> {
-  const running = spawnPorta(['serve', site.root, '--host', '127.0.0.1', '--port', '0', '--access-log', 'off', ...args], { timeoutMs: 25_000 });
-  const match = await running.waitForStderr(/Local:\s+https?:\/\/127\.0\.0\.1:(\d+)\/\n/, 8000).catch((error: unknown) => {
+  const running = spawnPorta(['serve', site.root, '--host', '127.0.0.1', '--port', '0', '--access-log', 'off', ...args], { timeoutMs: 55_000 });
+  const match = await running.waitForStderr(/Local:\s+https?:\/\/127\.0\.0\.1:(\d+)\/\n/, 30_000).catch((error: unknown) => {
     running.child.kill('SIGKILL');
     throw new Error(`${label}: ${String(error)}`);
   });

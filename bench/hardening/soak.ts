@@ -5,14 +5,16 @@
  *
  * The mix, each in its own loop: keep-alive GETs of small files, 404s, ranges and conditionals;
  * GETs of an 8 MiB file; pipelined batches of 20 requests; slow readers of the large file;
- * clients that disconnect in the middle of a response; request bodies (POST and PUT with
- * Content-Length and chunked, and POST to a CGI program): answered 501/405 while porta has
- * no PUT or CGI, exercised as soon as it has.
+ * clients that disconnect in the middle of a response; request bodies: POST to a static file
+ * (501) with Content-Length and chunked, PUT uploads with Basic credentials into a folder
+ * whose control file allows PUT and DELETE (201/204, every tenth file deleted again), and
+ * POST to a CGI program that echoes its input.
  *
  * "Keeps growing": over the second half of the run, the least-squares line through the samples
  * rises by more than RSS_GROWTH_LIMIT (16 MiB, or 10% of the mean RSS if larger) or
  * FD_GROWTH_LIMIT (8 descriptors). The first half is warm-up (caches, buffers, JIT).
  */
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { connect } from 'node:net';
 import { readResponseAt } from '../../test/helpers/raw-client.js';
@@ -34,7 +36,8 @@ const child = await startPortaChild(
     '2k.txt': Buffer.alloc(2048, 0x61),
     'index.html': `<!doctype html><title>soak</title>${'<p>text that compresses</p>'.repeat(100)}`,
     'large.bin': Buffer.alloc(LARGE, 0x62),
-    'uploads/.keep': '',
+    // The upload folder's auth control file (docs/serve.md): Basic, one user, PUT and DELETE allowed.
+    'uploads/WeMustProtectThisHouse!': `authorization-type=Basic\nrealm="soak"\nsoak:${createHash('md5').update('soak').digest('hex')}\nALLOW-PUT\nALLOW-DELETE\n`,
     'echo.cgi': '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\n"\ncat\n',
   },
   ['--access-log', '/dev/null', '--send-timeout', '10', '--keep-alive-timeout', '5'],
@@ -115,11 +118,14 @@ const large = async (): Promise<void> => {
 };
 
 let uploads = 0;
+const UPLOAD_CREDENTIALS = `Basic ${Buffer.from('soak:soak').toString('base64')}`;
 const bodies = async (): Promise<void> => {
   const payload = Buffer.alloc(16 * 1024, 0x63);
   count('post', (await call('POST', '/small.txt', { 'content-length': payload.length }, payload)).status);
   count('post-chunked', (await call('POST', '/small.txt', {}, [payload.subarray(0, 5000), payload.subarray(5000)])).status);
-  count('put', (await call('PUT', `/uploads/file-${uploads++ % 50}.txt`, { 'content-length': payload.length, 'content-type': 'text/plain' }, payload)).status);
+  const upload = `/uploads/file-${uploads++ % 50}.txt`;
+  count('put', (await call('PUT', upload, { 'content-length': payload.length, 'content-type': 'text/plain', authorization: UPLOAD_CREDENTIALS }, payload)).status);
+  if (uploads % 10 === 0) count('delete', (await call('DELETE', upload, { authorization: UPLOAD_CREDENTIALS })).status);
   count('cgi', (await call('POST', '/echo.cgi', { 'content-length': payload.length }, payload)).status);
 };
 

@@ -10,6 +10,8 @@ import type { HttpField, ResponseHead } from './http-message.js';
 import { HttpResponseParser, type ResponseEvent } from './http-response-parser.js';
 import type { HttpTarget } from './http-target.js';
 
+const EMPTY = Buffer.alloc(0);
+
 export interface ExchangeRequest {
   readonly target: HttpTarget;
   readonly method: string;
@@ -39,6 +41,8 @@ export async function exchange(request: ExchangeRequest, handler: ExchangeHandle
     let finalHead: ResponseHead | undefined;
     let sink: Writable | undefined;
     let settled = false;
+    /** The whole response has arrived; what remains is for the sink to take the last bytes. */
+    let complete = false;
 
     const onSinkError = (error: Error): void => settle(new ClientFailure(`cannot write the response body: ${error.message}`));
     const resumeSocket = (): void => {
@@ -52,6 +56,18 @@ export async function exchange(request: ExchangeRequest, handler: ExchangeHandle
       sink?.off('drain', resumeSocket);
       if (failure) reject(failure);
       else resolve(finalHead as ResponseHead);
+    };
+
+    /**
+     * The response is complete: the connection is done with, but a slow sink may still hold
+     * the tail of the body. Resolve once it has taken every byte written to it (writes are
+     * taken in order, so the callback of an empty write comes after all of them).
+     */
+    const finish = (): void => {
+      complete = true;
+      socket.destroy();
+      if (sink === undefined || sink.writableLength === 0) return settle();
+      sink.write(EMPTY, () => settle());
     };
 
     const handle = (events: readonly ResponseEvent[]): void => {
@@ -79,7 +95,7 @@ export async function exchange(request: ExchangeRequest, handler: ExchangeHandle
             handler.onTrailers?.(event.fields);
             break;
           case 'complete':
-            return settle();
+            return finish();
           case 'error':
             return settle(new ClientFailure(`malformed response from ${where}: ${event.error.message}`));
         }
@@ -88,8 +104,8 @@ export async function exchange(request: ExchangeRequest, handler: ExchangeHandle
 
     socket.on('data', (chunk: Buffer) => handle(parser.push(chunk)));
     socket.on('end', () => handle(parser.end()));
-    socket.on('error', (error) => settle(new ClientFailure(describeConnectError(error, target.hostname, target.port))));
-    socket.on('close', () => settle(new ClientFailure(`the connection to ${where} closed unexpectedly`)));
+    socket.on('error', (error) => complete || settle(new ClientFailure(describeConnectError(error, target.hostname, target.port))));
+    socket.on('close', () => complete || settle(new ClientFailure(`the connection to ${where} closed unexpectedly`)));
     socket.setTimeout(timeoutMs, () => {
       const waitingFor = finalHead ? 'the rest of the response' : 'a response';
       settle(new ClientFailure(`timed out waiting for ${waitingFor} from ${where} (nothing for ${formatSeconds(timeoutMs)})`));

@@ -56,9 +56,16 @@ class Collector extends Writable {
     super({ highWaterMark: 16 * 1024 });
   }
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
-    this.chunks.push(chunk);
-    if (this.delayMs > 0) setTimeout(done, this.delayMs);
-    else done();
+    if (this.delayMs === 0) {
+      this.chunks.push(chunk);
+      done();
+      return;
+    }
+    // A slow consumer has a chunk only once it has finished taking it.
+    setTimeout(() => {
+      this.chunks.push(chunk);
+      done();
+    }, this.delayMs);
   }
   get text(): string {
     return Buffer.concat(this.chunks).toString('latin1');
@@ -140,7 +147,7 @@ describe('httpGet: bodies', () => {
     );
   });
 
-  it('streams a large body to a slow consumer intact', { timeout: 20_000 }, async () => {
+  it('streams a large body to a slow consumer intact, and resolves only once the consumer has taken all of it', { timeout: 20_000 }, async () => {
     const body = randomBytes(4 * 1024 * 1024);
     await withServer(
       (_request, socket) => socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`), body])),

@@ -22,7 +22,7 @@ import { fileValidators } from './file-validators.js';
 import { isDotPath, isHiddenName, type DotfilePolicy } from './hidden-names.js';
 import { describeFileName, type ExtensionMaps, type FileDescription } from './media-type.js';
 import { notFoundError } from './not-found.js';
-import { isInside } from './paths.js';
+import { isInside, namesNothing } from './paths.js';
 import type { Validators } from './preconditions.js';
 import { buildRepresentation, type Representation } from './representation.js';
 
@@ -284,7 +284,7 @@ export class FileCache {
 
   private classifyFsError(error: unknown, fsPath: string, key: string): MissingTarget {
     const code = errorCode(error);
-    if (code === 'ENOENT' || code === 'ENAMETOOLONG') return { kind: 'missing', fsPath, reason: 'not-found' };
+    if (namesNothing(code)) return { kind: 'missing', fsPath, reason: 'not-found' };
     this.forget(key);
     if (code === 'EACCES' || code === 'EPERM' || code === 'ELOOP') {
       throw new HttpError(403, 'The server is not permitted to read the requested path.', { cause: error });

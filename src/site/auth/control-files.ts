@@ -11,7 +11,7 @@
 import type { Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { isInside } from '../paths.js';
+import { isInside, namesNothing } from '../paths.js';
 import { ControlFileError, parseControlFile, type AuthRules } from './control-file.js';
 
 /** A control file as read: its rules, or why it cannot be used. */
@@ -119,9 +119,9 @@ export class ControlFiles {
       stats = await stat(path);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      // ENAMETOOLONG: a directory whose name is longer than the file system allows cannot
-      // exist, so it holds no control file (the request ends as a 404, as nginx answers it).
-      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG') {
+      // No control file there: none, a file where a directory would be, or a directory name
+      // too long to exist (the request then ends as the file cache's 404).
+      if (namesNothing(code) || code === 'ENOTDIR') {
         this.files.delete(path);
         return undefined;
       }

@@ -87,6 +87,12 @@ export class BodyReader implements RequestBody {
       },
     });
     this.readable = readable;
+    // The handler owns this stream's errors, but it may not be listening yet: a PUT opens
+    // its temporary file before it reads, and a client that resets the connection in that
+    // window fails the body. Without a listener that failure would be an unhandled 'error'
+    // event and end the process. The consumer still sees the error through read() or
+    // for-await, which reject with it whether or not other listeners exist.
+    readable.on('error', ignoreUnobservedFailure);
     if (this.mode === 'unread') {
       this.mode = 'streaming';
       this.owner.bodyWanted();
@@ -165,3 +171,6 @@ export class BodyReader implements RequestBody {
     if (streaming && this.readable !== undefined && !this.readable.destroyed) this.readable.push(null);
   }
 }
+
+/** Keeps a body failure that nobody is reading yet from becoming an uncaught exception. */
+function ignoreUnobservedFailure(): void {}

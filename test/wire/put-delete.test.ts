@@ -6,9 +6,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { basicControlFile, basicField } from '../helpers/auth-client.js';
 import { makeTempSite, startPorta, type PortaServer, type TempSite } from '../helpers/porta-server.js';
+import { startPorta as spawnPorta } from '../helpers/spawn-porta.js';
 import { assertErrorPage, fetchOne, rawExchange, RawConnection, request, type ParsedResponse } from '../helpers/raw-client.js';
 
 const T = { timeout: 15_000 };
@@ -235,6 +237,47 @@ describe('PUT when the server stops mid-upload', () => {
     } finally {
       connection.destroy();
       await porta.close();
+      await site.cleanup();
+    }
+  });
+});
+
+describe('PUT from clients that reset the connection right after the head', () => {
+  // Each client sends an authorised PUT head and resets the connection within a few
+  // milliseconds: the body fails while the handler is still opening its temporary file.
+  // Before the fix this raised an unhandled 'error' event and ended the process (after about
+  // a hundred such uploads), leaving a temporary file behind.
+  test('the process survives, serves on, and leaves no temporary file', { timeout: 90_000 }, async () => {
+    const site = await makeTempSite({
+      'up/keep.txt': 'keep\n',
+      [`up/${CONTROL}`]: basicControlFile('Uploads', { alice: 'wonderland' }, ['ALLOW-PUT']),
+    });
+    const porta = spawnPorta(['serve', site.root, '--host', '127.0.0.1', '--port', '0', '--access-log', 'off'], { timeoutMs: 85_000 });
+    try {
+      const port = Number((await porta.waitForStderr(/Local:\s+http:\/\/127\.0\.0\.1:(\d+)\//))[1]);
+      const resetOne = (n: number): Promise<void> =>
+        new Promise((resolve) => {
+          const socket = connect(port, '127.0.0.1', () => {
+            socket.write(request('PUT', `/up/reset-${n}.txt`, [ALICE, 'Content-Length: 100000']) + 'x'.repeat(n % 7));
+            setTimeout(() => socket.resetAndDestroy(), n % 3);
+          });
+          socket.on('error', () => {});
+          socket.on('close', () => resolve());
+        });
+      let alive = true;
+      void porta.exited.then(() => (alive = false));
+      for (let batch = 0; batch < 250 && alive; batch++) {
+        await Promise.all(Array.from({ length: 8 }, (_, i) => resetOne(batch * 8 + i)));
+      }
+      assert.ok(alive, `porta exited during the resets:\n${porta.stderr()}`);
+      const response = await fetchOne(port, request('GET', '/up/keep.txt', [ALICE]));
+      assert.equal(response.status, 200);
+      assert.equal(response.text, 'keep\n');
+      const left = async (): Promise<string[]> => (await readdir(site.path('up'))).filter((n) => n.startsWith('.porta-upload-') || n.startsWith('reset-'));
+      await until(async () => (await left()).length === 0, 'the temporary files to go');
+      assert.doesNotMatch(porta.stderr(), /\n\s+at /, 'no stack trace is printed');
+    } finally {
+      await porta.stop();
       await site.cleanup();
     }
   });

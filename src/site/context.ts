@@ -7,6 +7,7 @@
 import { close } from 'node:fs';
 import type { HttpRequest } from '../http/handler.js';
 import type { HeaderList, HttpResponse } from '../http/response.js';
+import type { Governing } from './auth/control-files.js';
 import type { SiteAuth } from './auth/site-auth.js';
 import type { SiteConfig } from './config.js';
 import type { CachedFile, CachedTarget, FileCache } from './file-cache.js';
@@ -53,6 +54,12 @@ export class RequestContext {
    * ALLOW-DELETE lines, http.md section 8); set by the auth phase.
    */
   grants: Grants = NO_GRANTS;
+  /**
+   * The target the auth phases last judged and the control file that governed it (null when
+   * none did): a target replaced later (negotiation, fallback) is judged again by its own.
+   */
+  authorizedTarget: CachedTarget | undefined = undefined;
+  authorizedBy: Governing | undefined = undefined;
   /** The authenticated user and scheme, for the log and CGI (REMOTE_USER, AUTH_TYPE). */
   user: string | undefined = undefined;
   authType: string | undefined = undefined;

@@ -72,7 +72,7 @@ describe('site pipeline', () => {
   test('the phases run in the documented order', () => {
     assert.deepEqual(
       SITE_PHASES.map((phase) => phase.name),
-      ['method', 'target', 'cors', 'added-fields', 'virtual', 'redirect', 'resolve', 'auth', 'permission', 'trace-options', 'negotiate', 'fallback', 'open', 'encode', 'preconditions', 'content', 'range'],
+      ['method', 'target', 'cors', 'added-fields', 'virtual', 'redirect', 'resolve', 'auth', 'permission', 'trace-options', 'negotiate', 'fallback', 'final-auth', 'open', 'encode', 'preconditions', 'content', 'range'],
     );
   });
 

@@ -31,20 +31,52 @@ export const authPhase: Phase = {
   run(ctx) {
     const target = ctx.target;
     if (target === undefined) return undefined; // OPTIONS *: about the server, not a resource.
-    const files = ctx.site.auth.files;
-    // The time the request arrived: fresh enough for a 1 s window, and it costs no clock read.
-    const now = ctx.request.receivedAt;
-    const known = entryByTarget.get(target);
-    if (known !== undefined && files.isFresh(known, now)) return authenticate(ctx, known.governing, now);
-    const dir = target.kind === 'directory' ? target.fsPath : dirname(target.fsPath);
-    const entry = files.peekEntry(dir, now);
-    if (entry !== undefined) {
-      entryByTarget.set(target, entry);
-      return authenticate(ctx, entry.governing, now);
-    }
-    return files.lookup(dir).then((found) => authenticate(ctx, found, Date.now()));
+    return authorize(ctx, target);
   },
 };
+
+/**
+ * Phase `final-auth`: the guard of the file that will be served. Negotiation (a MultiViews
+ * variant, a type map's URI) and the fallback (clean URLs, SPA) may replace the target after
+ * `auth` judged the path that was asked for; the replacement can be a symbolic link into a
+ * protected folder or a file a type map names elsewhere. Its own governing control file
+ * decides again, so a request reaches a file only with what that file's folder demands (and
+ * a type map only serves what both its own folder and the named file's folder allow). When
+ * the target is the one already judged, this is one comparison.
+ */
+export const finalAuthPhase: Phase = {
+  name: 'final-auth',
+  run(ctx) {
+    const target = ctx.target;
+    if (target === undefined || target === ctx.authorizedTarget) return undefined;
+    return authorize(ctx, target);
+  },
+};
+
+/** Finds the control file governing `target` and authenticates the request against it. */
+function authorize(ctx: RequestContext, target: CachedTarget): PhaseResult | Promise<PhaseResult> {
+  const files = ctx.site.auth.files;
+  // The time the request arrived: fresh enough for a 1 s window, and it costs no clock read.
+  const now = ctx.request.receivedAt;
+  const known = entryByTarget.get(target);
+  if (known !== undefined && files.isFresh(known, now)) return authenticateFor(ctx, target, known.governing, now);
+  const dir = target.kind === 'directory' ? target.fsPath : dirname(target.fsPath);
+  const entry = files.peekEntry(dir, now);
+  if (entry !== undefined) {
+    entryByTarget.set(target, entry);
+    return authenticateFor(ctx, target, entry.governing, now);
+  }
+  return files.lookup(dir).then((found) => authenticateFor(ctx, target, found, Date.now()));
+}
+
+/** Authenticates unless the same control file already admitted this request. */
+function authenticateFor(ctx: RequestContext, target: CachedTarget, governing: Governing, now: number): PhaseResult {
+  const judged = ctx.authorizedTarget !== undefined;
+  ctx.authorizedTarget = target;
+  if (judged && governing === ctx.authorizedBy) return undefined;
+  ctx.authorizedBy = governing;
+  return authenticate(ctx, governing, now);
+}
 
 const REFUSED_DIRECTORY = 'The access rules of this directory cannot be read, so it is refused until they are fixed.';
 

@@ -92,14 +92,14 @@ function findSiblings(ctx: RequestContext, forms: CodedForms, codings: readonly 
   for (const coding of codings) {
     const hit = cache.peekResolution(keys[coding]);
     if (hit !== undefined) {
-      if (isSibling(hit)) found = { ...found, [coding]: hit.target };
+      if (isSibling(hit, target)) found = { ...found, [coding]: hit.target };
       continue;
     }
     const segments = filePath.slice(1).split('/');
     segments[segments.length - 1] += SUFFIX[coding];
     const lookup = cache.resolve(keys[coding], segments).then(
       (resolution) => {
-        if (isSibling(resolution)) found = { ...found, [coding]: resolution.target };
+        if (isSibling(resolution, target)) found = { ...found, [coding]: resolution.target };
       },
       // A sibling that cannot be read (403, hidden...) is simply not used.
       () => undefined,
@@ -110,8 +110,19 @@ function findSiblings(ctx: RequestContext, forms: CodedForms, codings: readonly 
   return Promise.all(pending).then(() => found);
 }
 
-function isSibling(resolution: Resolution): boolean {
-  return resolution.target.kind === 'file' && resolution.trailingPath === '';
+/**
+ * A precompressed file is used only when it really lies beside the file (same real folder):
+ * one that is a symbolic link into another folder could be guarded by another control file,
+ * and the authorisation was decided for the plain file's folder.
+ */
+function isSibling(resolution: Resolution, file: CachedFile): boolean {
+  const sibling = resolution.target;
+  return sibling.kind === 'file' && resolution.trailingPath === '' && sameFolder(sibling.fsPath, file.fsPath);
+}
+
+function sameFolder(a: string, b: string): boolean {
+  const slash = a.lastIndexOf('/');
+  return slash === b.lastIndexOf('/') && a.startsWith(b.slice(0, slash + 1));
 }
 
 function baseName(fsPath: string): string {

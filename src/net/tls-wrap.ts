@@ -14,13 +14,21 @@ import type { TlsCredentials } from './self-signed-certificate.js';
 
 /** Loaded when a listener speaks TLS, not by every server. */
 const tls = lazyBuiltin<typeof import('node:tls')>('node:tls');
+const crypto = lazyBuiltin<typeof import('node:crypto')>('node:crypto');
 
 /** ALPN (RFC 7301): porta speaks HTTP/1.1 only; a client offering only h2 is refused in the handshake. */
 const ALPN_PROTOCOLS = ['http/1.1'];
 
-/** Throws node's error when the PEM texts are not a usable certificate and matching key. */
+/**
+ * Throws node's error when the PEM texts are not a usable certificate and matching key.
+ *
+ * TLS 1.2 renegotiation started by the client is refused outright (TLS 1.3 has none): each
+ * one costs the server a full handshake, so a client repeating it on one connection spends
+ * our CPU for free (CVE-2011-1473), and HTTP/1.1 never needs it. nginx and Apache refuse it
+ * too.
+ */
 export function makeSecureContext(credentials: TlsCredentials): SecureContext {
-  return tls().createSecureContext({ cert: credentials.cert, key: credentials.key });
+  return tls().createSecureContext({ cert: credentials.cert, key: credentials.key, secureOptions: crypto().constants.SSL_OP_NO_RENEGOTIATION });
 }
 
 /**

@@ -148,6 +148,21 @@ describe('PUT and DELETE', () => {
     assert.equal(await readFile(site.path('up/keep.txt'), 'utf8'), 'keep me\n');
   });
 
+  test('a partial PUT (Content-Range) is 400 and leaves the file whole (RFC 9110 section 14.5)', T, async () => {
+    const partial = await send('PUT', '/up/keep.txt', [ALICE, 'Content-Range: bytes 0-3/8'], 'KEEP');
+    assertErrorPage(partial, 400);
+    assert.match(partial.text, /Content-Range/);
+    assert.equal(await readFile(site.path('up/keep.txt'), 'utf8'), 'keep me\n');
+  });
+
+  test('a name longer than the file system allows is 403, not a server error', T, async () => {
+    const long = await send('PUT', `/up/${'n'.repeat(300)}.txt`, [ALICE], 'x');
+    assertErrorPage(long, 403);
+    assert.match(long.text, /longer than the file system allows/);
+    const names = await readdir(site.path('up'));
+    assert.ok(!names.some((name) => name.startsWith('.porta-upload-')), names.join(' '));
+  });
+
   test('the control file cannot be written or deleted over HTTP, under any spelling', T, async () => {
     const before = await readFile(site.path(`up/${CONTROL}`), 'utf8');
     for (const path of [`/up/${CONTROL}`, '/up/WeMustProtectThisHouse%21', `/up/sub/../${CONTROL}`]) {

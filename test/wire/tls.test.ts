@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { connect as connectTcp } from 'node:net';
+import { connect as connectTlsRaw } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { certificateFingerprint, localCertificateNames, makeSelfSignedCertificate } from '../../src/net/self-signed-certificate.js';
 import { makeTempSite, startPorta, type PortaServer, type TempSite } from '../helpers/porta-server.js';
@@ -154,6 +155,34 @@ describe('HTTPS connection limit and certificate replacement', () => {
       connection.destroy();
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('TLS renegotiation', () => {
+  test('a client-initiated TLS 1.2 renegotiation is refused, and the connection ends at its idle deadline', T, async () => {
+    const site = await makeTempSite({ 'index.html': '<p>secure</p>\n' });
+    const server = await startPorta({ root: site.root, tls: credentials, limits: { keepAliveTimeoutMs: 300, headerTimeoutMs: 400 } });
+    const socket = connectTlsRaw({ host: '127.0.0.1', port: server.port, ca, servername: 'localhost', maxVersion: 'TLSv1.2' });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('secureConnect', resolve);
+        socket.once('error', reject);
+      });
+      socket.on('error', () => {});
+      // Without the refusal the server redid the full handshake every time it was asked
+      // (hundreds a second on one connection); now the first request for one never completes.
+      const outcome = await new Promise<string>((resolve) => {
+        socket.once('close', () => resolve('closed'));
+        const started = socket.renegotiate({ rejectUnauthorized: false }, (error) => resolve(error === null ? 'renegotiated' : `refused: ${error.message}`));
+        if (!started) resolve('not started');
+      });
+      assert.notEqual(outcome, 'renegotiated');
+      assert.notEqual(outcome, 'not started');
+    } finally {
+      socket.destroy();
+      await server.close();
+      await site.cleanup();
     }
   });
 });

@@ -24,6 +24,9 @@ import { isInside } from '../paths.js';
 import { encodePath, type RequestPath } from '../url-path.js';
 import type { ContentHandler } from './handler.js';
 
+/** NAME_MAX of Linux and the BSDs: a longer name cannot be created (Apache answers 403). */
+const MAX_NAME_BYTES = 255;
+
 export const putContent: ContentHandler = {
   name: 'put',
   accepts: (ctx) => ctx.request.method === 'PUT',
@@ -44,10 +47,17 @@ async function put(ctx: RequestContext): Promise<HttpResponse> {
   if (!request.body.present && !request.fields.has('content-length')) {
     throw new HttpError(411, 'A PUT request needs a Content-Length (or chunked Transfer-Encoding).');
   }
+  // RFC 9110 section 14.5: a partial PUT is refused, or the fragment would replace the file.
+  if (request.fields.has('content-range')) {
+    throw new HttpError(400, 'A PUT with Content-Range (a partial update) is not supported; send the whole file.');
+  }
   // The file goes where the URL names it (a symbolic link there is replaced, not followed),
   // in the real directory, which must lie inside the root.
   const root = ctx.site.config.root;
   const named = join(root, ...path.segments);
+  if (Buffer.byteLength(basename(named)) > MAX_NAME_BYTES) {
+    throw new HttpError(403, `The name ${basename(path.path)} is longer than the file system allows (${MAX_NAME_BYTES} bytes).`);
+  }
   const directory = await existingDirectory(dirname(named), dirname(path.path), root);
   const temp = join(directory, `${UPLOAD_TEMP_PREFIX}${randomBytes(12).toString('hex')}`);
   const destination = join(directory, basename(named));
@@ -128,6 +138,7 @@ function asHttpError(error: unknown, urlPath: string): HttpError {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOSPC' || code === 'EDQUOT') return new HttpError(507, `There is not enough space to store ${urlPath}; the previous version is unchanged.`, { cause: error });
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return new HttpError(403, `The server is not permitted to write ${urlPath}.`, { cause: error });
+  if (code === 'ENAMETOOLONG') return new HttpError(403, `The name ${urlPath} is longer than the file system allows.`);
   if (code === 'EISDIR') return new HttpError(409, `${urlPath} is a directory; PUT writes files only.`);
   return new HttpError(500, `${urlPath} could not be stored; the previous version is unchanged.`, { cause: error });
 }

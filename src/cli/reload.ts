@@ -19,6 +19,7 @@ const RESTART_ONLY: ReadonlyArray<readonly [keyof ServeOptions, string]> = [
   ['keepAliveTimeoutMs', '--keep-alive-timeout'],
   ['headerTimeoutMs', '--header-timeout'],
   ['sendTimeoutMs', '--send-timeout'],
+  ['stopTimeoutMs', '--stop-timeout'],
   ['maxBodyBytes', '--max-body'],
   ['maxUriBytes', '--max-uri'],
   ['redirectHttpPort', '--redirect-http'],

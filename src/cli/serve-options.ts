@@ -21,6 +21,7 @@ export const SERVE_FLAGS: Readonly<Record<string, FlagSpec>> = {
   'keep-alive-timeout': { kind: 'string', value: 'SEC' },
   'header-timeout': { kind: 'string', value: 'SEC' },
   'send-timeout': { kind: 'string', value: 'SEC' },
+  'stop-timeout': { kind: 'string', value: 'SEC' },
   'max-body': { kind: 'string', value: 'BYTES' },
   'max-uri': { kind: 'string', value: 'BYTES' },
   'auth-file': { kind: 'string', value: 'NAME' },
@@ -76,6 +77,8 @@ export interface ServeOptions {
   readonly keepAliveTimeoutMs: number;
   readonly headerTimeoutMs: number;
   readonly sendTimeoutMs: number;
+  /** How long a stop (SIGINT/SIGTERM) lets requests in flight finish. */
+  readonly stopTimeoutMs: number;
   readonly maxBodyBytes: number;
   readonly maxUriBytes: number;
   readonly authFileName: string;
@@ -217,6 +220,7 @@ export function parseServeOptions(args: readonly string[], env: NodeJS.ProcessEn
     keepAliveTimeoutMs: seconds('keep-alive-timeout', '5'),
     headerTimeoutMs: seconds('header-timeout', '10'),
     sendTimeoutMs: seconds('send-timeout', '60'),
+    stopTimeoutMs: seconds('stop-timeout', '30'),
     maxBodyBytes: bytes('max-body', '2097152', 0),
     maxUriBytes: bytes('max-uri', '2048', 16),
     authFileName: authFile.value,

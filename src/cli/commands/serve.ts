@@ -29,9 +29,6 @@ import { waitForStopSignal } from '../signals.js';
 import { onReloadSignal, refusedLine, reloadedLine, restartOnlyChanges } from '../reload.js';
 import { loadTls, WORKER_TLS_CERT_ENV, WORKER_TLS_KEY_ENV, type LoadedTls } from '../tls-setup.js';
 
-/** How long in-flight requests may take to finish after SIGINT/SIGTERM. */
-const SHUTDOWN_GRACE_MS = 5000;
-
 const HELP = `Usage: porta serve [ROOT] [options]
 
 Serves ROOT (default: the current directory) over HTTP/1.1.
@@ -45,6 +42,7 @@ Options:
   --keep-alive-timeout SEC   idle time before 408 and close on a persistent connection (default 5)
   --header-timeout SEC       time allowed to receive a request head, and between body reads (default 10)
   --send-timeout SEC         a response the client does not read for this long is abandoned (default 60)
+  --stop-timeout SEC         on SIGINT/SIGTERM, time requests in flight get to finish (default 30)
   --max-body BYTES           request body limit, 413 beyond (default 2097152)
   --max-uri BYTES            request-target limit, 414 beyond (default 2048)
   --auth-file NAME           name of the per-directory auth control file (default WeMustProtectThisHouse!)
@@ -278,8 +276,8 @@ async function runServer(args: readonly string[], startOptions: ServeOptions, ro
   if (role === 'single' && !options.quiet) printBanner(options, server.address.port, tls, redirectServer?.address.port);
   const signal = await stopRequested;
   stopReloading?.();
-  if (signal !== undefined && !options.quiet) process.stderr.write(`porta: ${signal} received, finishing requests in flight and stopping\n`);
-  await Promise.all([server.shutdown(SHUTDOWN_GRACE_MS), redirectServer?.shutdown(SHUTDOWN_GRACE_MS)]);
+  if (signal !== undefined && !options.quiet) process.stderr.write(`porta: ${signal} received, ${finishingLine(options)}\n`);
+  await Promise.all([server.shutdown(options.stopTimeoutMs), redirectServer?.shutdown(options.stopTimeoutMs)]);
   // CGI programs still running after the grace period would keep this process alive.
   stopAllCgiPrograms();
   await sink.close();
@@ -335,9 +333,14 @@ async function runPrimary(args: readonly string[], options: ServeOptions, count:
     await pool.shutdown(0);
     throw new RuntimeFailure(outcome.message);
   }
-  if (!options.quiet) process.stderr.write(`porta: ${outcome.signal} received, stopping ${count} workers\n`);
-  await pool.shutdown(SHUTDOWN_GRACE_MS);
+  if (!options.quiet) process.stderr.write(`porta: ${outcome.signal} received, stopping ${count} workers: ${finishingLine(options)}\n`);
+  await pool.shutdown(options.stopTimeoutMs);
   return 0;
+}
+
+/** What a stop promises, in the line it prints: how long downloads in flight may still take. */
+function finishingLine(options: ServeOptions): string {
+  return `finishing requests in flight (at most ${options.stopTimeoutMs / 1000} s, --stop-timeout) and stopping`;
 }
 
 async function run(args: string[]): Promise<number> {

@@ -5,6 +5,7 @@
  * - what came back is a well-framed stream of responses (response-stream.ts);
  * - the server closes the connection within CLOSE_BUDGET_MS of the client's last byte, when
  *   the client half-closes and when it just stops sending (the limits are set short);
+ * - no answer carries a file from a folder whose password no input knows (SECRET_MARKER);
  * and for the run: porta reports no internal error, no exception escapes, a canary request is
  * answered after every CANARY_EVERY inputs, RSS stays within a bound once warmed up, and at the
  * end no connection or descriptor is left open. A failing input is saved with the command
@@ -117,6 +118,14 @@ export function loadCorpus(dir = CORPUS_DIR): Seed[] {
     .map((name) => ({ name, bytes: readFileSync(join(dir, name)) }));
 }
 
+/**
+ * In every file of the folders guarded by VAULT_CONTROL, whose only user's password appears
+ * in no seed: no answer to any input may contain it, whatever mapping (type map, variant,
+ * symbolic link, precompressed file) leads there. No seed contains the marker itself.
+ */
+const SECRET_MARKER = 'FUZZ-VAULT-CONTENT';
+const VAULT_CONTROL = 'authorization-type=Basic\nrealm="vault"\nkeeper:0666d3483abe8f35eba26fad4a55de2c\n';
+
 /** The document root every input is aimed at (names match the corpus). */
 const SITE = {
   'small.txt': 'hello, fuzz\n',
@@ -130,6 +139,20 @@ const SITE = {
   '.hidden': 'hidden\n',
   'private/WeMustProtectThisHouse!': 'authorization-type=Basic\nrealm="fuzz"\nuser:5f4dcc3b5aa765d61d8327deb882cf99\n',
   'private/page.txt': 'private\n',
+  // Uploads by the corpus's user (aborted bodies, type maps written to read other folders).
+  'up/WeMustProtectThisHouse!': 'authorization-type=Basic\nrealm="uploads"\nuser:5f4dcc3b5aa765d61d8327deb882cf99\nALLOW-PUT\nALLOW-DELETE\n',
+  'up/vault/WeMustProtectThisHouse!': VAULT_CONTROL,
+  'up/vault/inner.txt': `${SECRET_MARKER} uploads vault\n`,
+  // Type maps, a symlinked variant and a symlinked precompressed sibling into a folder whose
+  // password no input knows: its files may never appear in an answer.
+  'pub/open.txt': 'open\n',
+  'pub/map.var': 'URI: secret/inner.txt\nContent-Type: text/plain\n\nURI: open.txt\nContent-Type: text/plain; qs=0.1\n',
+  'pub/view.html': { symlink: 'secret/inner.html' },
+  'pub/notes.txt': 'public notes, long enough to be compressed. '.repeat(40),
+  'pub/notes.txt.gz': { symlink: 'secret/inner.txt' },
+  'pub/secret/WeMustProtectThisHouse!': VAULT_CONTROL,
+  'pub/secret/inner.txt': `${SECRET_MARKER} text\n`,
+  'pub/secret/inner.html': `<p>${SECRET_MARKER} html</p>\n`,
 };
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -183,7 +206,8 @@ async function drive(port: number, bytes: Buffer, delivery: Delivery): Promise<I
       return { statuses: check.statuses, problem: `the server did not close the connection within ${budget} ms of the last byte sent (${after(delivery)}); received ${data.length} bytes`, reset };
     }
     const check = checkResponseStream(data, true, delivery.lateReader || reset);
-    return { statuses: check.statuses, problem: check.problem, closeMs, reset };
+    const leaked = data.includes(SECRET_MARKER) ? 'a file of a folder whose password no input knows was served' : undefined;
+    return { statuses: check.statuses, problem: check.problem ?? leaked, closeMs, reset };
   } finally {
     socket.destroy();
   }

@@ -368,10 +368,9 @@ describe('CGI limits and switches', () => {
       await withPorta({ root: site.root, limits: { maxBodyBytes: 1000 } }, async (porta) => {
         const chunk = 'y'.repeat(800);
         const bytes = request('POST', '/bin/echo.cgi', ['Transfer-Encoding: chunked']) + `320\r\n${chunk}\r\n320\r\n${chunk}\r\n0\r\n\r\n`;
-        const { responses, closed } = await rawExchange(porta.port, bytes, { until: 'close' });
+        const { responses } = await rawExchange(porta.port, bytes, { until: 'close' });
         assert.equal(responses.length, 1);
         assertErrorPage(responses[0]!, 413, { close: true });
-        assert.ok(closed);
       });
     } finally {
       await site.cleanup();

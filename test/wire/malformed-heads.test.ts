@@ -25,10 +25,10 @@ describe('malformed request heads', () => {
 
   /** Sends `bytes`, expects exactly one error response with `status`, and the server closing. */
   async function expectRefusal(bytes: string, status: number): Promise<void> {
-    const { responses, closed } = await rawExchange(porta.port, bytes, { until: 'close' });
+    // until 'close': the exchange fails unless the server closes the connection.
+    const { responses } = await rawExchange(porta.port, bytes, { until: 'close' });
     assert.equal(responses.length, 1, `one response to ${JSON.stringify(bytes)}`);
     assertErrorPage(responses[0]!, status, { close: true });
-    assert.ok(closed, 'server closed the connection');
   }
 
   const refusals: ReadonlyArray<readonly [string, string, number]> = [
@@ -91,10 +91,9 @@ describe('malformed request heads', () => {
     const smuggle =
       'POST /file.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n' +
       '0\r\n\r\nGET /dir/a.txt HTTP/1.1\r\nHost: x\r\n\r\n';
-    const { responses, closed } = await rawExchange(porta.port, smuggle, { until: 'close' });
+    const { responses } = await rawExchange(porta.port, smuggle, { until: 'close' });
     assert.equal(responses.length, 1, 'only the 400');
     assertErrorPage(responses[0]!, 400, { close: true });
-    assert.ok(closed);
   });
 
   test('414 for a request line that grows past the limit before its end arrives', T, async () => {
@@ -166,9 +165,9 @@ describe('malformed request heads', () => {
   ] as const) {
     test(`${name}: the answer that did not need the body goes out, then the connection closes; the smuggled request is not answered`, T, async () => {
       const bytes = 'POST /file.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n' + body + request('GET', '/dir/a.txt');
-      const { responses, closed } = await rawExchange(porta.port, bytes, { until: 'close' });
+      // until 'close': it must close, as the framing of what followed cannot be trusted.
+      const { responses } = await rawExchange(porta.port, bytes, { until: 'close' });
       assert.deepEqual(responses.map((r) => r.status), [501]);
-      assert.ok(closed, 'closed: the framing of what followed cannot be trusted');
     });
   }
 

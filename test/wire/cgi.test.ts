@@ -414,7 +414,8 @@ describe('CGI limits and switches', () => {
 
   test('porta serve: stopping the server kills a program still running', { timeout: 20_000 }, async () => {
     const site = await makeCgiSite();
-    const porta = spawnPorta(['serve', site.root, '--host', '127.0.0.1', '--port', '0', '--cgi-timeout', '60', '--access-log', 'off']);
+    // The program outlives the stop timeout (1 s here, 30 s by default), then porta kills it.
+    const porta = spawnPorta(['serve', site.root, '--host', '127.0.0.1', '--port', '0', '--cgi-timeout', '60', '--stop-timeout', '1', '--access-log', 'off']);
     try {
       const [, port] = await porta.waitForStderr(/Local:\s+http:\/\/[^\s]*:(\d+)\//);
       const conn = await RawConnection.open(Number(port));

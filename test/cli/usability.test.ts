@@ -4,14 +4,13 @@
  * warning (not silence) when ROOT cannot be read.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { PORTA_VERSION } from '../../src/version.js';
 import { fetchOne, request } from '../helpers/raw-client.js';
-import { PORTA_MAIN, runPorta, startPorta } from '../helpers/spawn-porta.js';
+import { runPorta, startPorta, unprivilegedUser } from '../helpers/spawn-porta.js';
 
 const T = { timeout: 20_000 };
 
@@ -136,10 +135,9 @@ describe('porta: version, typos and files', () => {
     await chmod(locked, 0o000);
     await chmod(dir, 0o755);
     // root reads everything: run as nobody then, if nobody can read porta itself.
-    const asUnprivileged = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-    const canRun = spawnSync(process.execPath, ['-e', `require('node:fs').accessSync(${JSON.stringify(PORTA_MAIN)})`], asUnprivileged);
-    if (canRun.status !== 0) {
-      t.skip('the checkout is not readable by the unprivileged user (nobody), so this cannot be tried here');
+    const asUnprivileged = unprivilegedUser();
+    if (typeof asUnprivileged === 'string') {
+      t.skip(asUnprivileged);
       return;
     }
     const porta = startPorta(['serve', locked, '--host', '127.0.0.1', '--port', '0'], asUnprivileged);

@@ -2,7 +2,7 @@
  * Runs the real CLI (`node dist/src/cli/main.js ...`) for end-to-end tests: every child is
  * bounded in time and killed if it outlives its test.
  */
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -108,4 +108,17 @@ export function startPorta(args: readonly string[], options: PortaOptions = {}):
 /** Runs porta to completion. */
 export function runPorta(args: readonly string[], options: PortaOptions = {}): Promise<PortaResult> {
   return startPorta(args, options).exited;
+}
+
+/**
+ * How to run porta as an unprivileged user, for checks that root would skip (privileged
+ * ports, unreadable folders): as root, `nobody`; otherwise as this user. A string (the reason
+ * to skip) when root's checkout cannot be read by nobody, as in a clone made inside a folder
+ * only root can enter (`mktemp -d`, /root in many CI containers).
+ */
+export function unprivilegedUser(): { readonly uid?: number; readonly gid?: number } | string {
+  if (process.getuid?.() !== 0) return {};
+  const nobody = { uid: 65534, gid: 65534 };
+  const canRead = spawnSync(process.execPath, ['-e', `require('node:fs').accessSync(${JSON.stringify(PORTA_MAIN)})`], nobody);
+  return canRead.status === 0 ? nobody : 'the checkout is not readable by the unprivileged user (nobody), so this cannot be tried as root here';
 }

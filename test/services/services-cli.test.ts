@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, it } from 'node:test';
-import { runPorta, startPorta } from '../helpers/spawn-porta.js';
+import { runPorta, startPorta, unprivilegedUser } from '../helpers/spawn-porta.js';
 
 function exchange(port: number, data: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -43,7 +43,7 @@ async function untilAnswered<T>(attempt: () => Promise<T>): Promise<T> {
 }
 
 /** As root the privileged-port check never fires; run that child as nobody instead. */
-const asUnprivileged = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+const asUnprivileged = unprivilegedUser();
 
 describe('porta echo (CLI)', () => {
   it('prints one start-up line, echoes, and exits 0 on SIGTERM', async () => {
@@ -80,8 +80,8 @@ describe('porta echo (CLI)', () => {
     assert.match(result.stderr, /^porta: --port: 'no-such-service' is neither a port number nor a service name/);
   });
 
-  it('explains that port 7 is privileged and suggests another', async () => {
-    const result = await runPorta(['echo', '--host', '127.0.0.1'], asUnprivileged);
+  it('explains that port 7 is privileged and suggests another', { skip: typeof asUnprivileged === 'string' ? asUnprivileged : false }, async () => {
+    const result = await runPorta(['echo', '--host', '127.0.0.1'], typeof asUnprivileged === 'string' ? {} : asUnprivileged);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /^porta: cannot listen on 127\.0\.0\.1:7: ports below 1024 are privileged.*--port 7007/);
   });

@@ -22,7 +22,6 @@
  *   filled and did not drain (the connection is abandoned);
  * - a closing connection: the lingering time, then it is destroyed.
  */
-import type { Duplex } from 'node:stream';
 import { BodyReader, type BodyOwner } from './body-reader.js';
 import type { BudgetMember, ByteBudget } from './byte-budget.js';
 import type { DeadlineSweeper, HasDeadline } from './deadline-sweeper.js';
@@ -36,6 +35,7 @@ import { NO_BODY } from './request-body.js';
 import type { Peer, RequestHead } from './request.js';
 import { releaseBody, type HttpResponse } from './response.js';
 import { writeResponse, type ResponseContext, type WriteBlockedListener, type WriteOutcome } from './response-writer.js';
+import type { Transport, TransportHandler } from '../transport/transport.js';
 
 export type { CompletedExchange, RequestHandler } from './handler.js';
 
@@ -54,14 +54,6 @@ export interface ConnectionContext {
   readonly inFlight?: InFlightExchanges;
 }
 
-/** What the connection needs of its socket: a duplex stream; net.Socket adds the addresses. */
-export interface ConnectionSocket extends Duplex {
-  readonly remoteAddress?: string | undefined;
-  readonly remotePort?: number | undefined;
-  readonly localAddress?: string | undefined;
-  readonly localPort?: number | undefined;
-}
-
 type State = 'head' | 'busy' | 'closed';
 
 /** Unparsed bytes beyond this pause reading from the client. */
@@ -74,33 +66,12 @@ export const DRAIN_LIMIT = 64 * 1024;
 const LINGER_MS = 2000;
 const CONTINUE_LINE = 'HTTP/1.1 100 Continue\r\n\r\n';
 
-/** Where a socket's listeners find their connection. */
-const OWNER = Symbol('porta.connection');
-
-type OwnedSocket = ConnectionSocket & { [OWNER]: HttpConnection };
-
-function onSocketData(this: OwnedSocket, chunk: Buffer): void {
-  this[OWNER].onData(chunk);
-}
-function onSocketEnd(this: OwnedSocket): void {
-  this[OWNER].onEnd();
-}
-function onSocketError(this: OwnedSocket): void {
-  this[OWNER].destroy();
-}
-function onSocketClose(this: OwnedSocket): void {
-  this[OWNER].onClose();
-}
-function onSocketDrain(this: OwnedSocket): void {
-  this[OWNER].onDrain();
-}
-
 /**
  * The connection is also the request's Peer: its addresses are the socket's, which Node reads
  * from the kernel once and keeps (they stay readable after the socket closes, which matters
  * for the log line of an answer finished after the client left).
  */
-export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Peer, WriteBlockedListener {
+export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Peer, WriteBlockedListener, TransportHandler {
   deadline = 0;
   private state: State = 'head';
   private pending: Buffer | undefined;
@@ -139,22 +110,12 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
   private awaitingDrain = false;
 
   constructor(
-    private readonly socket: ConnectionSocket,
+    private readonly transport: Transport,
     private readonly context: ConnectionContext,
     private readonly onClosed: (connection: HttpConnection) => void,
   ) {
-    // Nagle is off from accept on (the server's noDelay option); no extra setsockopt here.
-    // The remote address is read now, while the socket surely has it, for the access log;
-    // Node keeps it on the socket from then on.
-    void socket.remoteAddress;
-    // Shared listener functions (not five closures per connection): 10,000 idle connections
-    // cost about 1 KiB less each.
-    (socket as ConnectionSocket & { [OWNER]?: HttpConnection })[OWNER] = this;
-    socket.on('data', onSocketData);
-    socket.on('end', onSocketEnd);
-    socket.on('error', onSocketError);
-    socket.on('close', onSocketClose);
-    socket.on('drain', onSocketDrain);
+    // Nagle is off from accept on (the listener's noDelay option); no extra setsockopt here.
+    transport.attach(this);
     context.sweeper.add(this);
     this.idleSince = Date.now();
     // A new connection must send its first request within the header timeout.
@@ -164,19 +125,19 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
   // ---- Peer: the addresses (the local ones are asked of the kernel only when first needed) ----
 
   get remoteAddress(): string {
-    return this.socket.remoteAddress ?? '-';
+    return this.transport.remoteAddress ?? '-';
   }
 
   get remotePort(): number {
-    return this.socket.remotePort ?? 0;
+    return this.transport.remotePort ?? 0;
   }
 
   get localAddress(): string {
-    return this.socket.localAddress ?? '-';
+    return this.transport.localAddress ?? '-';
   }
 
   get localPort(): number {
-    return this.socket.localPort ?? 0;
+    return this.transport.localPort ?? 0;
   }
 
   /** @internal (response writer) The socket's buffer is full: the send deadline starts. */
@@ -195,10 +156,11 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
 
   destroy(): void {
     this.deadline = 0;
-    this.socket.destroy();
+    this.transport.destroy();
   }
 
-  /** @internal (socket listener) */
+  // ---- TransportHandler: what the transport tells the connection ----
+
   onData(chunk: Buffer): void {
     if (this.state === 'closed') return;
     this.pending = this.pending === undefined || this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
@@ -209,12 +171,12 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
     if ((this.state as State) === 'closed') return;
     const held = this.pending?.length ?? 0;
     if (held > PENDING_HIGH_WATER) {
-      this.socket.pause();
+      this.transport.pause();
     } else if (held > 0 && this.context.budget.exhausted) {
       // The server holds too many request bytes: this connection waits for room.
       this.waitingForBudget = true;
       this.context.budget.wait(this);
-      this.socket.pause();
+      this.transport.pause();
     }
   }
 
@@ -229,10 +191,9 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
 
   resumeFromBudget(): void {
     this.waitingForBudget = false;
-    if (this.state !== 'closed' && !this.awaitingDrain && (this.pending?.length ?? 0) <= PENDING_HIGH_WATER) this.socket.resume();
+    if (this.state !== 'closed' && !this.awaitingDrain && (this.pending?.length ?? 0) <= PENDING_HIGH_WATER) this.transport.resume();
   }
 
-  /** @internal (socket listener) */
   onEnd(): void {
     this.clientEnded = true;
     // A half-closed client still gets the answers to what it sent (allowHalfOpen), but a
@@ -246,7 +207,11 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
     }
   }
 
-  /** @internal (socket listener) */
+  /** A socket error (a reset, a TLS failure): nothing more can be said; the close follows. */
+  onError(): void {
+    this.destroy();
+  }
+
   onClose(): void {
     this.state = 'closed';
     this.deadline = 0;
@@ -259,7 +224,6 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
     this.onClosed(this);
   }
 
-  /** @internal (socket listener) */
   onDrain(): void {
     this.sendBlockedSince = 0;
     if (this.state === 'closed') return;
@@ -278,20 +242,20 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
   private processRequests(): void {
     if (this.looping || this.awaitingDrain) return;
     this.looping = true;
-    const socket = this.socket;
+    const transport = this.transport;
     let corked = false;
     try {
       for (let round = 0; this.state === 'head' && !this.awaitingDrain; round++) {
         // From the second request of a batch on, hold the writes so the batch leaves in one.
         if (round > 0 && !corked && this.pending !== undefined) {
-          socket.cork();
+          transport.cork();
           corked = true;
         }
         if (!this.parseNextHead()) break;
       }
     } finally {
       this.looping = false;
-      if (corked) socket.uncork();
+      if (corked) transport.uncork();
       this.syncBudget();
     }
   }
@@ -394,7 +358,7 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
     const head = this.current;
     if (head?.expectContinue === true && !this.continueSent && (this.pending?.length ?? 0) === 0 && this.state === 'busy') {
       this.continueSent = true;
-      this.socket.write(CONTINUE_LINE, 'latin1');
+      this.transport.writeLatin1(CONTINUE_LINE);
     }
   }
 
@@ -432,7 +396,7 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
     if (body.wantsBytes()) {
       // Waiting for the client: read from it, under the body deadline.
       if (this.bodyWaitSince === 0) this.bodyWaitSince = Date.now();
-      if (this.socket.isPaused() && !this.awaitingDrain) this.socket.resume();
+      if (this.transport.isPaused() && !this.awaitingDrain) this.transport.resume();
     } else {
       this.bodyWaitSince = 0;
     }
@@ -489,12 +453,12 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
     };
     let outcome: WriteOutcome | Promise<WriteOutcome>;
     try {
-      outcome = writeResponse(this.socket, response, context);
+      outcome = writeResponse(this.transport, response, context);
     } catch (error) {
       // Formatting failed (a handler produced an invalid field): answer 500 instead.
       this.context.onInternalError(error);
       response = statusPageResponse(500, 'The server produced an invalid response.');
-      outcome = writeResponse(this.socket, response, context);
+      outcome = writeResponse(this.transport, response, context);
     }
     if (outcome instanceof Promise) {
       const status = response.status;
@@ -545,10 +509,10 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
     this.body = undefined;
     this.headStartedAt = 0;
     this.bodyWaitSince = 0;
-    if (this.socket.writableLength > SEND_HIGH_WATER) {
+    if (this.transport.writableLength > SEND_HIGH_WATER) {
       // The client is not reading: answer nothing more, and read nothing more, until it does.
       this.awaitingDrain = true;
-      this.socket.pause();
+      this.transport.pause();
       this.refreshDeadline();
       return;
     }
@@ -557,7 +521,7 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
 
   private startNextRequest(): void {
     if (this.state !== 'head') return;
-    if (this.socket.isPaused() && !this.waitingForBudget && (this.pending?.length ?? 0) <= PENDING_HIGH_WATER) this.socket.resume();
+    if (this.transport.isPaused() && !this.waitingForBudget && (this.pending?.length ?? 0) <= PENDING_HIGH_WATER) this.transport.resume();
     this.idleSince = Date.now();
     if (this.pending !== undefined && this.pending.length > 0) {
       // Inside the loop the next request is taken there; after an asynchronous answer the
@@ -619,7 +583,7 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
       serverField: this.context.serverField,
       writeBlocked: this,
     };
-    const outcome = writeResponse(this.socket, { ...response, close: true }, context);
+    const outcome = writeResponse(this.transport, { ...response, close: true }, context);
     void Promise.resolve(outcome).then(({ bodyBytes }) => {
       this.logExchange(requestLine, head, response.status, bodyBytes, undefined);
       this.close();
@@ -643,7 +607,7 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
   /** The sweeper found a deadline passed; which one depends on the state. */
   onDeadline(): void {
     if (this.lingering) {
-      this.socket.destroy();
+      this.transport.destroy();
       return;
     }
     const now = Date.now();
@@ -702,8 +666,8 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
     this.syncBudget();
     this.context.budget.forget(this);
     this.waitingForBudget = false;
-    this.socket.end();
-    this.socket.resume();
+    this.transport.end();
+    this.transport.resume();
     this.lingering = true;
     this.deadline = Date.now() + LINGER_MS;
   }

@@ -1,10 +1,11 @@
 /**
  * Puts a response on the wire: status line, Date, Server, the fields, the framing that
- * http.md section 2 requires, then the body with backpressure. It knows sockets only as
- * writable streams and nothing of files. It frames every body itself: fields a handler
+ * HTTP/1.1 requires (RFC 9112 section 6), then the body with backpressure. It knows the
+ * connection only as a Transport (src/transport/transport.ts) and nothing of files. It frames every body itself: fields a handler
  * sets for framing or for the connection are dropped (formatHeaderBlock).
  */
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
+import type { Transport } from '../transport/transport.js';
 import { currentDateSecond, currentHttpDate } from './date-cache.js';
 import { formatHeaderBlock, releaseBody, type HttpResponse } from './response.js';
 import { reasonPhrase, statusForbidsBody } from './status.js';
@@ -79,7 +80,7 @@ export function formatResponseHead(response: HttpResponse, context: ResponseCont
  * byte has been handed to the socket, with backpressure respected. The promise never
  * rejects: a body cut short resolves with `error` set and the bytes that did go out.
  */
-export function writeResponse(socket: Writable, response: HttpResponse, context: ResponseContext): WriteOutcome | Promise<WriteOutcome> {
+export function writeResponse(socket: Transport, response: HttpResponse, context: ResponseContext): WriteOutcome | Promise<WriteOutcome> {
   const { framing, length } = chooseFraming(response, context);
   const mustClose = framing === 'close' || !context.keepAlive || response.close === true;
   const reuse = response.reuse;
@@ -143,8 +144,8 @@ export function writeResponse(socket: Writable, response: HttpResponse, context:
   return pipeBody(socket, source, framing === 'chunked', expected, context).then((outcome) => ({ ...outcome, mustClose: mustClose || outcome.error !== undefined }));
 }
 
-function write(socket: Writable, data: string | Buffer, context: ResponseContext): boolean {
-  const ok = typeof data === 'string' ? socket.write(data, 'latin1') : socket.write(data);
+function write(socket: Transport, data: string | Buffer, context: ResponseContext): boolean {
+  const ok = typeof data === 'string' ? socket.writeLatin1(data) : socket.write(data);
   if (!ok) context.writeBlocked?.onWriteBlocked();
   return ok;
 }
@@ -167,7 +168,7 @@ function joinHeadAndBody(head: string, data: Buffer, trailer: Buffer | undefined
  * connection closed first.
  */
 function pipeBody(
-  socket: Writable,
+  socket: Transport,
   source: Readable,
   chunked: boolean,
   expectedLength: number | undefined,
@@ -179,17 +180,14 @@ function pipeBody(
     const finish = (error?: unknown): void => {
       if (settled) return;
       settled = true;
-      socket.off('drain', onDrain);
-      socket.off('close', onClose);
+      stopWatchingClose();
       if (error !== undefined) source.destroy();
       resolve(error === undefined ? { bodyBytes: sent } : { bodyBytes: sent, error });
     };
-    const onDrain = (): void => {
-      source.resume();
+    const stopWatchingClose = socket.onceClosed(() => finish(new Error('the connection closed while the body was being sent')));
+    const onDrained = (): void => {
+      if (!settled) source.resume();
     };
-    const onClose = (): void => finish(new Error('the connection closed while the body was being sent'));
-    socket.on('drain', onDrain);
-    socket.on('close', onClose);
     source.on('data', (chunk: Buffer | string) => {
       const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       if (data.length === 0 || settled) return;
@@ -205,7 +203,7 @@ function pipeBody(
       let ok: boolean;
       if (chunked) {
         socket.cork();
-        socket.write(`${data.length.toString(16)}${CRLF}`, 'latin1');
+        socket.writeLatin1(`${data.length.toString(16)}${CRLF}`);
         socket.write(data);
         ok = socket.write(CHUNK_END);
         socket.uncork();
@@ -213,8 +211,10 @@ function pipeBody(
         ok = socket.write(data);
       }
       if (!ok) {
+        // Read the source no faster than the client reads.
         source.pause();
         context.writeBlocked?.onWriteBlocked();
+        socket.onceDrained(onDrained);
       }
     });
     source.on('end', () => {

@@ -11,6 +11,7 @@ import { DeadlineSweeper } from '../http/deadline-sweeper.js';
 import { InFlightExchanges } from '../http/in-flight.js';
 import type { TlsCredentials } from './self-signed-certificate.js';
 import { makeSecureContext, startTlsHandshake } from './tls-wrap.js';
+import { NodeStreamTransport, type NodeStream } from '../transport/node-stream-transport.js';
 
 export interface HttpServerOptions {
   readonly host: string;
@@ -40,8 +41,8 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
     budget: new ByteBudget(options.context.limits.maxBufferedBytes),
     inFlight,
   };
-  const serve = (socket: ConstructorParameters<typeof HttpConnection>[0]): void => {
-    const connection = new HttpConnection(socket, context, (closed) => connections.delete(closed));
+  const serve = (socket: NodeStream): void => {
+    const connection = new HttpConnection(new NodeStreamTransport(socket), context, (closed) => connections.delete(closed));
     connections.add(connection);
   };
   let secureContext: SecureContext | undefined = options.tls === undefined ? undefined : makeSecureContext(options.tls);

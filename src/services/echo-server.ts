@@ -8,6 +8,7 @@ import { closeTcp, listenTcp, resolveBindAddress, type BindAddress } from './ech
 import { createEchoStats, type EchoStats } from './echo-stats.js';
 import { serveEchoConnection } from './echo-tcp.js';
 import { bindEchoUdp } from './echo-udp.js';
+import { NodeStreamTransport } from '../transport/node-stream-transport.js';
 
 export interface EchoServerOptions {
   /** Address or name to bind; '::' is dual stack. */
@@ -46,7 +47,7 @@ export async function startEchoServer(options: EchoServerOptions): Promise<EchoS
     ? net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
         sockets.add(socket);
         socket.on('close', () => sockets.delete(socket));
-        serveEchoConnection(socket, stats, { linePrefix });
+        serveEchoConnection(new NodeStreamTransport(socket), stats, { linePrefix });
       })
     : undefined;
 

@@ -15,6 +15,7 @@ import type { CompletedExchange, HttpRequest, RequestHandler } from '../../src/h
 import { DEFAULT_LIMITS, type HttpLimits } from '../../src/http/limits.js';
 import { BodyError } from '../../src/http/request-body.js';
 import type { HttpResponse } from '../../src/http/response.js';
+import { NodeStreamTransport } from '../../src/transport/node-stream-transport.js';
 import { splitResponses } from '../helpers/raw-client.js';
 import { createStreamPair, type ClientEnd } from '../helpers/stream-pair.js';
 
@@ -43,7 +44,7 @@ function start(handle: RequestHandler, limits: Partial<HttpLimits> = {}, budget 
     sweeper,
     budget,
   };
-  const connection = new HttpConnection(server, context, () => undefined);
+  const connection = new HttpConnection(new NodeStreamTransport(server), context, () => undefined);
   return {
     client,
     exchanges,

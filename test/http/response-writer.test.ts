@@ -5,21 +5,29 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { PassThrough, Readable, Writable } from 'node:stream';
+import { Duplex, PassThrough, Readable } from 'node:stream';
 import { newReusableWire, type HttpResponse, type ReusableWire } from '../../src/http/response.js';
 import { currentDateSecond } from '../../src/http/date-cache.js';
 import { writeResponse, type ResponseContext, type WriteOutcome } from '../../src/http/response-writer.js';
+import { NodeStreamTransport } from '../../src/transport/node-stream-transport.js';
 import { splitResponses } from '../helpers/raw-client.js';
 
-/** A Writable that records what it is given; `capacity` bytes fit before write() returns false. */
-class Sink extends Writable {
+/**
+ * A stand-in socket that records what it is given; `capacity` bytes fit before write()
+ * returns false. Its reading side never delivers anything.
+ */
+class Sink extends Duplex {
   readonly chunks: Buffer[] = [];
   private paused = false;
   private held: Array<() => void> = [];
 
+  readonly transport = new NodeStreamTransport(this);
+
   constructor(capacity = 16 * 1024) {
-    super({ highWaterMark: capacity });
+    super({ writableHighWaterMark: capacity });
   }
+
+  override _read(): void {}
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
     this.chunks.push(Buffer.from(chunk));
@@ -52,7 +60,7 @@ const context = (more: Partial<ResponseContext> = {}): ResponseContext => ({
 });
 
 async function write(response: HttpResponse, ctx: ResponseContext = context(), sink = new Sink()): Promise<{ outcome: WriteOutcome; sink: Sink }> {
-  const outcome = await writeResponse(sink, response, ctx);
+  const outcome = await writeResponse(sink.transport, response, ctx);
   return { outcome, sink };
 }
 
@@ -113,7 +121,7 @@ describe('writeResponse: framing', () => {
     assert.equal((text.match(/Content-Length/gi) ?? []).length, 1);
     assert.ok(!/Transfer-Encoding|Connection|yesterday|other/.test(text), text);
     assert.ok(text.includes('X-Ok: 1\r\n'));
-    assert.throws(() => writeResponse(new Sink(), { status: 200, headers: [['X-Bad', 'a\r\nInjected: 1']], body: { kind: 'none' } }, context()));
+    assert.throws(() => writeResponse(new Sink().transport, { status: 200, headers: [['X-Bad', 'a\r\nInjected: 1']], body: { kind: 'none' } }, context()));
   });
 
   test('close: Connection: close when the connection will not be kept', async () => {
@@ -172,7 +180,7 @@ describe('writeResponse: streamed bodies', () => {
     sink.stall();
     const source = new PassThrough();
     let blocked = 0;
-    const pending = writeResponse(sink, stream(8192, () => source), context({ writeBlocked: { onWriteBlocked: () => blocked++ } }));
+    const pending = writeResponse(sink.transport, stream(8192, () => source), context({ writeBlocked: { onWriteBlocked: () => blocked++ } }));
     source.write(Buffer.alloc(4096, 1));
     await new Promise((resolve) => setImmediate(resolve));
     assert.ok(blocked >= 1, 'the writer said the socket is full');

@@ -3,7 +3,7 @@
  */
 import { SERVER_SOFTWARE } from '../version.js';
 import type { HttpError } from './http-error.js';
-import type { HttpResponse } from './response.js';
+import type { HeaderList, HttpResponse } from './response.js';
 import { reasonPhrase } from './status.js';
 import { escapeHtml } from './syntax.js';
 
@@ -37,7 +37,7 @@ function renderPage(status: number, message: string, extraHtml: string): Buffer 
 }
 
 export const HTML_TYPE = 'text/html; charset=utf-8';
-const HTML_TYPE_FIELD = `Content-Type: ${HTML_TYPE}\r\n`;
+const HTML_TYPE_FIELDS: HeaderList = [['Content-Type', HTML_TYPE]];
 
 /** The response for a status page: generated HTML, so chunked to HTTP/1.1 clients. */
 export function statusPageResponse(
@@ -48,7 +48,7 @@ export function statusPageResponse(
   return {
     status,
     headers: options.headers ?? [],
-    headerBlock: HTML_TYPE_FIELD,
+    sharedFields: HTML_TYPE_FIELDS,
     body: { kind: 'generated', data: renderStatusPage(status, message) },
     close: options.close ?? false,
     ...(options.user !== undefined ? { user: options.user } : {}),

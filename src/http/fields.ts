@@ -49,12 +49,6 @@ export class Fields {
     return found;
   }
 
-  count(name: string): number {
-    let n = 0;
-    for (const entry of this.list) if (entry[0] === name) n++;
-    return n;
-  }
-
   has(name: string): boolean {
     for (const entry of this.list) if (entry[0] === name) return true;
     return false;

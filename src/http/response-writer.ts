@@ -7,7 +7,7 @@
 import type { Readable } from 'node:stream';
 import type { Transport } from '../transport/transport.js';
 import { currentDateSecond, currentHttpDate } from './date-cache.js';
-import { formatHeaderBlock, releaseBody, type HttpResponse } from './response.js';
+import { formatHeaderBlock, releaseBody, type HeaderList, type HttpResponse } from './response.js';
 import { reasonPhrase, statusForbidsBody } from './status.js';
 
 /** What the writer needs to know of the request it answers. */
@@ -63,10 +63,53 @@ function chooseFraming(response: HttpResponse, context: ResponseContext): { fram
   }
 }
 
+/**
+ * This codec's own caches, keyed by the objects the site hands over and gone with them:
+ * shared field lists formatted once as `Name: value\r\n` lines (a stored file's fields are
+ * formatted once, not per response), and the last bytes of whole responses that depend only
+ * on their key, the Date and the Server field.
+ */
+const formattedShared = new WeakMap<HeaderList, string>();
+const wireByKey = new WeakMap<object, ReusableWire>();
+
+/** The bytes of a whole response as last sent, and what they depended on. */
+interface ReusableWire {
+  bytes: Buffer | undefined;
+  /** The same response with `Connection: close` (clients that close after one request). */
+  closeBytes: Buffer | undefined;
+  /** The Date second and Server value the bytes carry. */
+  second: number;
+  server: string;
+}
+
+function formatShared(fields: HeaderList): string {
+  let block = formattedShared.get(fields);
+  if (block === undefined) {
+    block = formatHeaderBlock(fields);
+    formattedShared.set(fields, block);
+  }
+  return block;
+}
+
+function wireOf(key: object): ReusableWire {
+  let wire = wireByKey.get(key);
+  if (wire === undefined) {
+    wire = { bytes: undefined, closeBytes: undefined, second: -1, server: '' };
+    wireByKey.set(key, wire);
+  }
+  return wire;
+}
+
+/** The bytes this codec keeps for `key`, with or without `Connection: close` (for tests). */
+export function keptResponseBytes(key: object, close = false): Buffer | undefined {
+  const wire = wireByKey.get(key);
+  return close ? wire?.closeBytes : wire?.bytes;
+}
+
 export function formatResponseHead(response: HttpResponse, context: ResponseContext, framing: Framing, length: number, close: boolean): string {
   let head = `HTTP/1.1 ${response.status} ${response.reason ?? reasonPhrase(response.status)}${CRLF}Date: ${currentHttpDate()}${CRLF}Server: ${context.serverField}${CRLF}`;
   if (response.headers.length > 0) head += formatHeaderBlock(response.headers);
-  if (response.headerBlock !== undefined) head += response.headerBlock;
+  if (response.sharedFields !== undefined) head += formatShared(response.sharedFields);
   if (framing === 'length') head += `Content-Length: ${length}${CRLF}`;
   else if (framing === 'chunked') head += `Transfer-Encoding: chunked${CRLF}`;
   if (close) head += `Connection: close${CRLF}`;
@@ -83,14 +126,15 @@ export function formatResponseHead(response: HttpResponse, context: ResponseCont
 export function writeResponse(socket: Transport, response: HttpResponse, context: ResponseContext): WriteOutcome | Promise<WriteOutcome> {
   const { framing, length } = chooseFraming(response, context);
   const mustClose = framing === 'close' || !context.keepAlive || response.close === true;
-  const reuse = response.reuse;
+  const stableAs = response.stableAs;
   // Only a close the client asked for (or a stop) may use the close variant; a handler's close
   // or a close-delimited body is formatted afresh.
-  if (reuse !== undefined && framing === 'length' && response.close !== true && context.method === 'GET' && context.version === 'HTTP/1.1' && response.headers.length === 0) {
+  if (stableAs !== undefined && framing === 'length' && response.close !== true && context.method === 'GET' && context.version === 'HTTP/1.1' && response.headers.length === 0) {
     const body = response.body;
     if (body.kind === 'bytes' && body.data.length <= COALESCE_LIMIT) {
       // The same bytes as the last time this representation went out in this second: send
       // that buffer again (no formatting, no allocation, no copy).
+      const reuse = wireOf(stableAs);
       const second = currentDateSecond();
       if (reuse.second !== second || reuse.server !== context.serverField) {
         reuse.bytes = undefined;

@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream';
 
 /**
- * What a response carries. The kind decides the framing (http.md section 2):
+ * What a response carries, whatever protocol carries it. The kind decides the framing
+ * (docs/protocol.md, responses):
  * - `none`: no content (Content-Length: 0 unless the status forbids content).
  * - `bytes`: a stored representation held in memory, framed by Content-Length.
  * - `generated`: a body the server wrote itself (error pages, listings): chunked to
@@ -35,36 +36,21 @@ export interface HttpResponse {
    */
   readonly headers: HeaderList;
   /**
-   * More fields, already formatted as `Name: value\r\n` lines: lets a cached resource
-   * format its fields once instead of once per response. Made by formatHeaderBlock().
+   * More fields, shared by many responses (a stored representation's): the codec may keep
+   * its own encoding of this very list (HTTP/1.1 formats it once), so it must not change.
    */
-  readonly headerBlock?: string;
+  readonly sharedFields?: HeaderList;
   readonly body: ResponseBody;
   /** Close the connection after this response even if the client wants to keep it. */
   readonly close?: boolean;
   /** The authenticated user, for the access log. */
   readonly user?: string;
   /**
-   * A slot where the writer may keep this response's bytes on the wire (head and body) and
-   * send the same buffer again while they stay the same: for a stored representation that
-   * is requested many times a second. Only set on responses whose bytes depend on nothing
-   * but the representation, the Date and the Server field.
+   * Set when the whole response depends only on this object (a stored representation), the
+   * Date and the Server field: the codec may keep the response's bytes under it and send
+   * them again while those stay the same.
    */
-  readonly reuse?: ReusableWire;
-}
-
-/** The bytes of a whole response as last sent, and what they depended on. */
-export interface ReusableWire {
-  bytes: Buffer | undefined;
-  /** The same response with `Connection: close` (clients that close after one request). */
-  closeBytes: Buffer | undefined;
-  /** The Date second and Server value the bytes carry. */
-  second: number;
-  server: string;
-}
-
-export function newReusableWire(): ReusableWire {
-  return { bytes: undefined, closeBytes: undefined, second: -1, server: '' };
+  readonly stableAs?: object;
 }
 
 /**

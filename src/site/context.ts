@@ -115,11 +115,11 @@ export class RequestContext {
       status: response.status,
       reason: response.reason,
       headers,
-      headerBlock: response.headerBlock,
+      sharedFields: response.sharedFields,
       body: response.body,
       close: response.close,
       user,
-      reuse: response.reuse,
+      stableAs: response.stableAs,
     };
   }
 }

@@ -38,8 +38,6 @@ export interface CachedFile {
   readonly representation: HeaderList;
   /** Last-Modified and ETag, formatted once. */
   readonly validatorFields: HeaderList;
-  /** Representation, validators and Accept-Ranges formatted once: the 200 response's fields. */
-  readonly fullResponseFields: string;
   /** The file served as itself (not as a negotiated variant). */
   readonly plain: Representation;
   /** The whole file, when it is small enough to keep in memory. */
@@ -121,7 +119,6 @@ export function describeFile(real: string, stats: Stats, body: Buffer | undefine
     description,
     representation,
     validatorFields,
-    fullResponseFields: plain.formattedFields,
     plain,
     body,
   };

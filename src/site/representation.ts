@@ -6,7 +6,7 @@
  * response about the representation (200, 206, 304, 412, 416) is built from these, so a
  * negotiated variant and a plain file share one path.
  */
-import { formatHeaderBlock, newReusableWire, type HeaderList, type ReusableWire } from '../http/response.js';
+import type { HeaderList } from '../http/response.js';
 import type { Validators } from './preconditions.js';
 
 export interface Representation {
@@ -19,14 +19,13 @@ export interface Representation {
   readonly validatorFields: HeaderList;
   /** Fields that describe the selection itself (Vary, Content-Location, TCN), on every status. */
   readonly selectionFields: HeaderList;
-  /** Everything a 200 carries: metadata, validators, Accept-Ranges, selection. */
+  /**
+   * Everything a 200 carries: metadata, validators, Accept-Ranges, selection. One list per
+   * representation, handed to the codec as shared fields (it may encode it once).
+   */
   readonly fields: HeaderList;
-  /** `fields`, formatted once: the common 200 costs one string concatenation. */
-  readonly formattedFields: string;
   /** What a 304 carries (RFC 9110 section 15.4.5): validators and selection fields. */
   readonly notModifiedFields: HeaderList;
-  /** The whole 200 as last sent (see ReusableWire): repeated requests reuse its bytes. */
-  readonly wire: ReusableWire;
 }
 
 /** Where the bytes of a representation come from. */
@@ -52,9 +51,7 @@ export function buildRepresentation(
     validatorFields,
     selectionFields,
     fields,
-    formattedFields: formatHeaderBlock(fields),
     notModifiedFields: selectionFields.length === 0 ? validatorFields : [...validatorFields, ...selectionFields],
-    wire: newReusableWire(),
   };
 }
 

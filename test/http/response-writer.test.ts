@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Duplex, PassThrough, Readable } from 'node:stream';
-import { newReusableWire, type HttpResponse, type ReusableWire } from '../../src/http/response.js';
+import type { HttpResponse } from '../../src/http/response.js';
 import { currentDateSecond } from '../../src/http/date-cache.js';
-import { writeResponse, type ResponseContext, type WriteOutcome } from '../../src/http/response-writer.js';
+import { keptResponseBytes, writeResponse, type ResponseContext, type WriteOutcome } from '../../src/http/response-writer.js';
 import { NodeStreamTransport } from '../../src/transport/node-stream-transport.js';
 import { splitResponses } from '../helpers/raw-client.js';
 
@@ -193,35 +193,38 @@ describe('writeResponse: streamed bodies', () => {
 });
 
 describe('writeResponse: a stored response sent again', () => {
-  const reusable = (wire: ReusableWire, more: Partial<HttpResponse> = {}): HttpResponse => ({
+  /** The object a stored response depends on (a representation, in the site). */
+  type Key = object;
+  const TEXT_FIELDS: ReadonlyArray<readonly [string, string]> = [['Content-Type', 'text/plain']];
+  const reusable = (key: Key, more: Partial<HttpResponse> = {}): HttpResponse => ({
     status: 200,
     headers: [],
-    headerBlock: 'Content-Type: text/plain\r\n',
+    sharedFields: TEXT_FIELDS,
     body: { kind: 'bytes', data: Buffer.from('hello') },
-    reuse: wire,
+    stableAs: key,
     ...more,
   });
 
   /** Writes the response twice within one Date second (retrying across a second boundary). */
-  async function twice(wire: ReusableWire, response: () => HttpResponse, ctx: ResponseContext = context()): Promise<[Sink, Sink]> {
+  async function twice(wire: Key, response: () => HttpResponse, ctx: ResponseContext = context()): Promise<[Sink, Sink]> {
     for (;;) {
       const before = currentDateSecond();
       const first = (await write(response(), ctx)).sink;
-      const stored = wire.bytes;
+      const stored = keptResponseBytes(wire);
       const second = (await write(response(), ctx)).sink;
       if (currentDateSecond() !== before) continue;
-      assert.equal(wire.bytes, stored, 'the second write reused the stored buffer');
+      assert.equal(keptResponseBytes(wire), stored, 'the second write reused the stored buffer');
       return [first, second];
     }
   }
 
   test('a keep-alive HTTP/1.1 GET reuses the very same buffer, and its bytes are a whole response', async () => {
-    const wire = newReusableWire();
+    const wire: Key = {};
     const [first, second] = await twice(wire, () => reusable(wire));
     assert.equal(first.chunks.length, 1);
     assert.equal(second.chunks.length, 1);
     assert.deepEqual(first.bytes, second.bytes);
-    assert.ok(wire.bytes !== undefined);
+    assert.ok(keptResponseBytes(wire) !== undefined);
     const { responses, rest } = splitResponses(second.bytes);
     assert.equal(responses.length, 1);
     assert.equal(rest.length, 0);
@@ -232,28 +235,28 @@ describe('writeResponse: a stored response sent again', () => {
   });
 
   test('the stored bytes are rebuilt when the Server field differs', async () => {
-    const wire = newReusableWire();
+    const wire: Key = {};
     await write(reusable(wire));
     const { sink } = await write(reusable(wire), context({ serverField: 'other/1' }));
     assert.match(sink.bytes.toString('latin1'), /\r\nServer: other\/1\r\n/);
   });
 
   test('a closing connection gets its own stored variant, with Connection: close, and the keep-alive one is untouched', async () => {
-    const wire = newReusableWire();
+    const wire: Key = {};
     const closing = context({ keepAlive: false });
     const [first, second] = await (async () => {
       for (;;) {
         const before = currentDateSecond();
         const a = (await write(reusable(wire), closing)).sink;
-        const stored = wire.closeBytes;
+        const stored = keptResponseBytes(wire, true);
         const b = (await write(reusable(wire), closing)).sink;
         if (currentDateSecond() !== before) continue;
-        assert.equal(wire.closeBytes, stored, 'the second write reused the stored close variant');
+        assert.equal(keptResponseBytes(wire, true), stored, 'the second write reused the stored close variant');
         return [a, b];
       }
     })();
     assert.deepEqual(first.bytes, second.bytes);
-    assert.equal(wire.bytes, undefined);
+    assert.equal(keptResponseBytes(wire), undefined);
     const { responses } = splitResponses(second.bytes);
     assert.equal(responses.length, 1);
     assert.equal(responses[0]!.get('connection'), 'close');
@@ -263,10 +266,10 @@ describe('writeResponse: a stored response sent again', () => {
   });
 
   test('a handler-made close is formatted afresh, not taken from the store', async () => {
-    const wire = newReusableWire();
+    const wire: Key = {};
     const { sink } = await write(reusable(wire, { close: true }), context());
-    assert.equal(wire.bytes, undefined);
-    assert.equal(wire.closeBytes, undefined);
+    assert.equal(keptResponseBytes(wire), undefined);
+    assert.equal(keptResponseBytes(wire, true), undefined);
     assert.equal(splitResponses(sink.bytes).responses[0]!.get('connection'), 'close');
   });
 
@@ -276,9 +279,9 @@ describe('writeResponse: a stored response sent again', () => {
     ['extra header fields', context(), { headers: [['Vary', 'Accept']] }],
   ] as Array<[string, ResponseContext, Partial<HttpResponse>]>) {
     test(`not reused for ${label}`, async () => {
-      const wire = newReusableWire();
+      const wire: Key = {};
       await write(reusable(wire, more), ctx);
-      assert.equal(wire.bytes, undefined);
+      assert.equal(keptResponseBytes(wire), undefined);
     });
   }
 });

@@ -30,11 +30,7 @@ const req = (method: string, path: string, ...fields: string[]): HttpRequest =>
   requestFor(`${method} ${path} HTTP/1.1\r\nHost: t\r\n${fields.map((f) => `${f}\r\n`).join('')}\r\n`);
 
 function fieldsOf(response: HttpResponse): Array<readonly [string, string]> {
-  const fromBlock = (response.headerBlock ?? '')
-    .split('\r\n')
-    .filter((line) => line !== '')
-    .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)] as const);
-  return [...response.headers, ...fromBlock];
+  return [...response.headers, ...(response.sharedFields ?? [])];
 }
 
 const field = (response: HttpResponse, name: string): string | undefined => fieldsOf(response).find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1];

@@ -63,9 +63,9 @@ function answerWithBytes(ctx: RequestContext, selected: Representation): HttpRes
   if (!hasConditionalOrRange(request.fields)) {
     const source = ctx.takeSource() as ByteSource;
     const body = bodySlice(source, 0, size - 1);
-    // Bytes held in memory go out the same way every time: the writer may reuse them.
-    if (source.kind === 'buffer') return { status: 200, headers: NO_FIELDS, headerBlock: selected.formattedFields, body, reuse: selected.wire };
-    return { status: 200, headers: NO_FIELDS, headerBlock: selected.formattedFields, body };
+    // Bytes held in memory go out the same way every time: the codec may keep and resend them.
+    if (source.kind === 'buffer') return { status: 200, headers: NO_FIELDS, sharedFields: selected.fields, body, stableAs: selected };
+    return { status: 200, headers: NO_FIELDS, sharedFields: selected.fields, body };
   }
   const rangeField = request.fields.get('range');
   // Section 14.2: Range is only defined for GET (HEAD answers as GET would).

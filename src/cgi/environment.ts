@@ -1,5 +1,5 @@
 /**
- * The environment of a CGI program (RFC 3875 section 4.1, http.md section 9): the request
+ * The environment of a CGI program (RFC 3875 section 4.1, docs/serve.md, CGI programs): the request
  * meta-variables and nothing of the server's own environment but PATH. Values come only from
  * the request and the connection, so a client can set nothing but what the RFC gives it.
  */

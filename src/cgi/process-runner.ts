@@ -16,7 +16,7 @@ const childProcess = lazyBuiltin<typeof import('node:child_process')>('node:chil
 export interface CgiRunOptions {
   /** Absolute path of the program. */
   readonly program: string;
-  /** Its working directory (the program's own directory, http.md section 9). */
+  /** Its working directory (the program's own directory, docs/serve.md, CGI programs). */
   readonly cwd: string;
   readonly env: Record<string, string>;
   /** The request body, or undefined for none (standard input is then empty). */

@@ -7,7 +7,7 @@ export interface Command {
   /**
    * Runs the command with the arguments after its name. Resolves to the process exit code
    * once the command has finished (servers resolve after a graceful shutdown).
-   * Throws UsageError / RuntimeFailure for the one-line failures of cli.md.
+   * Throws UsageError / RuntimeFailure for the one-line failures of docs/serve.md.
    */
   run(args: string[]): Promise<number>;
 }

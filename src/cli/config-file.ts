@@ -1,5 +1,5 @@
 /**
- * The optional JSON config file (`--config FILE`, cli.md): an object whose keys are the long
+ * The optional JSON config file (`--config FILE`, docs/serve.md): an object whose keys are the long
  * flags in camelCase. Unknown keys and wrongly typed values are usage errors.
  */
 import { readFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * The two ways a command fails, as cli.md defines them:
+ * The two ways a command fails, as docs/serve.md defines them:
  * a usage error (bad flag, bad value, missing file) exits 2,
  * a runtime failure (port in use, no permission, network error) exits 1.
  * Both print exactly one clear line on standard error.

@@ -1,5 +1,5 @@
 /**
- * SIGHUP (cli.md): re-read the config file, the redirect rules and the certificates, and
+ * SIGHUP (docs/serve.md): re-read the config file, the redirect rules and the certificates, and
  * serve new requests with them, without dropping a connection or a request. What a reload
  * can change is what the site and the certificate are made of; the listener's own settings
  * (address, port, workers, limits, the log) stay as they were until a restart, and the

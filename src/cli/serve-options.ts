@@ -1,5 +1,5 @@
 /**
- * `porta serve` options (cli.md): flags, then the config file, then $PORT, then defaults.
+ * `porta serve` options (docs/serve.md): flags, then the config file, then $PORT, then defaults.
  * Every value is validated here so the rest of the program only sees good ones; a bad one
  * is a UsageError naming the flag or config key.
  */

@@ -1,6 +1,6 @@
 /**
- * One budget for the request bytes all connections of a server hold in memory (http.md
- * section 3: "buffered request bytes have a global budget"). Each connection is bounded on
+ * One budget for the request bytes all connections of a server hold in memory (docs/protocol.md,
+ * connections: the request bytes all connections hold have one global budget). Each connection is bounded on
  * its own (a head, a pipelined batch, a window of body bytes), but ten thousand connections
  * times a bound is still a lot; past the budget, connections that receive more stop being
  * read until the total falls again, and new request bodies are refused (503).

@@ -1,5 +1,5 @@
 /**
- * One client connection: the state machine of http.md section 3.
+ * One client connection: the state machine of docs/protocol.md.
  *
  *   head --(head complete)--> busy --(response written and body done)--> head
  *
@@ -302,7 +302,7 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
     const limit = this.context.limits.maxBodyBytes;
     this.lastVersion = head.version;
     if (framing.kind === 'length' && framing.length > limit) {
-      // Too large to drain cheaply: answer and close (http.md section 1).
+      // Too large to drain cheaply: answer and close (docs/protocol.md).
       this.answerAndClose(errorResponse(new HttpError(413, `The request body is larger than ${limit} bytes.`, { close: true })), head.requestLine, head);
       return;
     }
@@ -559,7 +559,7 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
     return this.fresh ? this.context.limits.headerTimeoutMs : this.context.limits.keepAliveTimeoutMs;
   }
 
-  /** A head that cannot be parsed: answer with its status and close (section 3). */
+  /** A head that cannot be parsed: answer with its status and close (docs/protocol.md, connections). */
   private failBeforeRequest(error: unknown, buf: Buffer, start: number): void {
     const httpError = error instanceof HttpError ? error : new HttpError(400, 'The request could not be parsed.', { close: true });
     const lf = buf.indexOf(0x0a, start);
@@ -638,7 +638,7 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
     this.refreshDeadline();
   }
 
-  /** 408 and close (http.md section 3): idle too long, or a head too slow. */
+  /** 408 and close (docs/protocol.md): idle too long, or a head too slow. */
   private answerTimeout(): void {
     const receivedSomething = this.headStartedAt !== 0 || (this.pending?.length ?? 0) > 0;
     const message = receivedSomething

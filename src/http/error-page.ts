@@ -1,5 +1,5 @@
 /**
- * The short HTML page every error status with a body carries (http.md section 2).
+ * The short HTML page every error status with a body carries (docs/protocol.md).
  */
 import { SERVER_SOFTWARE } from '../version.js';
 import type { HttpError } from './http-error.js';

@@ -206,7 +206,7 @@ function interpretHead(
   if (fields.hostCount === 0 && version === 'HTTP/1.1') throw bad('An HTTP/1.1 request must have a Host field.');
   const host = fields.host;
   if (host !== undefined && !isValidHost(host)) throw bad('The Host field is not a valid host name.');
-  // http.md section 1: Authorization is singular.
+  // docs/protocol.md: Authorization is singular.
   if (fields.authorizationCount > 1) throw bad('The request has more than one Authorization field.');
 
   const { pathAndQuery, authority } = interpretTarget(method, target, host);

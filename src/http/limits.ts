@@ -1,4 +1,4 @@
-/** The configurable limits of http.md section 1 and the time-outs of section 3. */
+/** The configurable limits and time-outs of docs/protocol.md (requests, connections). */
 export interface HttpLimits {
   /** Longest request-target in bytes (414 beyond). */
   readonly maxUriBytes: number;

@@ -55,7 +55,7 @@ function chooseFraming(response: HttpResponse, context: ResponseContext): { fram
     case 'bytes':
       return { framing: 'length', length: body.data.length };
     case 'generated':
-      // http.md section 2: generated bodies are chunked, except to HTTP/1.0 clients.
+      // docs/protocol.md: generated bodies are chunked, except to HTTP/1.0 clients.
       return context.version === 'HTTP/1.1' ? { framing: 'chunked', length: body.data.length } : { framing: 'length', length: body.data.length };
     case 'stream':
       if (body.length !== undefined) return { framing: 'length', length: body.length };

@@ -1,5 +1,5 @@
 /**
- * What the access log needs to know about one answered request (http.md section 10).
+ * What the access log needs to know about one answered request (docs/serve.md, the access log).
  * Strings hold what came off the wire; characters up to U+00FF are taken as the bytes they
  * stand for (the latin1 reading of raw header bytes), anything above as UTF-8.
  */

@@ -1,5 +1,5 @@
 /**
- * Access-log lines in Apache's Common and Combined Log Formats (http.md section 10):
+ * Access-log lines in Apache's Common and Combined Log Formats (docs/serve.md, the access log):
  * `host ident user [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 2326`
  * plus ` "referer" "user-agent"` for combined.
  */

@@ -1,5 +1,5 @@
 /**
- * Where access-log lines go (http.md section 10): standard output, a file, or nowhere.
+ * Where access-log lines go (docs/serve.md, the access log): standard output, a file, or nowhere.
  * Writes are buffered and asynchronous; close() resolves only when every line is out,
  * so a graceful shutdown loses nothing.
  */

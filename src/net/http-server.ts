@@ -1,6 +1,6 @@
 /**
  * The TCP listener for HTTP: accepts sockets, gives each an HttpConnection, keeps the
- * registry of open connections, and shuts down gracefully (cli.md: stop accepting, finish
+ * registry of open connections, and shuts down gracefully (docs/serve.md: stop accepting, finish
  * requests in flight within a bounded wait, close idle connections).
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';

@@ -1,5 +1,5 @@
 /**
- * Turns a bind/listen failure into one clear sentence for the user (cli.md: port in use,
+ * Turns a bind/listen failure into one clear sentence for the user (docs/serve.md: port in use,
  * no permission), so every service reports the same way.
  */
 export function describeListenError(error: unknown, host: string, port: number): string {

@@ -1,4 +1,4 @@
-/** The URLs a listener can be reached at, for the start-up banner (cli.md). */
+/** The URLs a listener can be reached at, for the start-up banner (docs/serve.md). */
 import { networkInterfaces } from 'node:os';
 
 function formatHost(address: string): string {

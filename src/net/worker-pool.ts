@@ -1,5 +1,5 @@
 /**
- * Worker processes sharing one listening port (cli.md `--workers`). The primary forks N
+ * Worker processes sharing one listening port (docs/serve.md `--workers`). The primary forks N
  * copies of the current command (node:cluster re-runs the same argv), replaces any that
  * die unexpectedly, and on shutdown asks each to stop gracefully and waits for all.
  *
@@ -33,7 +33,7 @@ export interface WorkerPoolOptions {
 
 export interface WorkerPool {
   /**
-   * Asks each worker in turn to reload (SIGHUP, cli.md), waiting for one to finish before the
+   * Asks each worker in turn to reload (SIGHUP, docs/serve.md), waiting for one to finish before the
    * next, so most keep serving while one reloads; resolves with the workers' failures.
    */
   reload(): Promise<string[]>;

@@ -1,5 +1,5 @@
 /**
- * The opt-in virtual resource `/.well-known/access.log` (http.md section 10): the access log
+ * The opt-in virtual resource `/.well-known/access.log` (docs/serve.md, the access log): the access log
  * in its configured format, as text/plain. Off by default because it exposes client addresses.
  */
 import type { HttpRequest } from '../http/handler.js';

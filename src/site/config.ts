@@ -40,7 +40,7 @@ export interface SiteConfig {
   readonly reportError: (error: unknown) => void;
 }
 
-/** CGI programs (http.md section 9). */
+/** CGI programs (docs/serve.md, CGI programs). */
 export interface CgiSettings {
   /** File-name suffix of programs, like '.cgi' (compared without regard to case). */
   readonly extension: string;

@@ -51,7 +51,7 @@ export class RequestContext {
   permissions: Permissions;
   /**
    * What the governing auth control file grants beyond reading (its ALLOW-PUT and
-   * ALLOW-DELETE lines, http.md section 8); set by the auth phase.
+   * ALLOW-DELETE lines, docs/serve.md, uploads); set by the auth phase.
    */
   grants: Grants = NO_GRANTS;
   /**

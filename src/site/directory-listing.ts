@@ -1,5 +1,5 @@
 /**
- * The generated index of a directory that has no index file (http.md section 4), in the
+ * The generated index of a directory that has no index file (docs/serve.md, URLs, files and media types), in the
  * spirit of nginx autoindex: one link per entry, directories first, size and time in UTC.
  */
 import { escapeHtml } from '../http/syntax.js';

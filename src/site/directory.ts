@@ -1,5 +1,5 @@
 /**
- * Directories (http.md section 4): the trailing-slash redirect and the generated listing
+ * Directories (docs/serve.md, URLs, files and media types): the trailing-slash redirect and the generated listing
  * (index documents are found by the resolve phase).
  */
 import { HTML_TYPE } from '../http/error-page.js';

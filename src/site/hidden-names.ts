@@ -1,5 +1,5 @@
 /**
- * Names porta never serves, lists or negotiates (http.md section 4): the auth control file
+ * Names porta never serves, lists or negotiates (docs/serve.md, URLs, files and media types): the auth control file
  * of each directory and PUT's temporary upload files. They are judged by the name of the
  * file a path resolves to, so no spelling of a path and no symbolic link reaches them.
  */

@@ -1,5 +1,5 @@
 /**
- * What a file name says about its content, the Apache mod_mime way (http.md section 5):
+ * What a file name says about its content, the Apache mod_mime way (docs/serve.md, URLs, files and media types):
  * every dot-separated suffix after the base name names one thing, in any order: a media
  * type, a language, a charset or a content coding. `index.html.ru.koi8-r` is text/html,
  * Russian, koi8-r; `page.html.gz` is text/html sent with `Content-Encoding: gzip`.
@@ -64,7 +64,7 @@ export interface FileDescription {
 /** RFC 9110 section 8.3: a recipient may treat content of unknown type as this. */
 const UNKNOWN_TYPE = 'application/octet-stream';
 
-/** Types http.md section 5 fixes, whatever the database says. */
+/** Types docs/serve.md, URLs, files and media types fixes, whatever the database says. */
 const FIXED_TYPES: ReadonlyArray<readonly [string, string]> = [
   ['html', 'text/html'],
   ['htm', 'text/html'],

@@ -1,6 +1,6 @@
 /**
  * Which methods porta implements and which a resource permits (RFC 9110 section 9,
- * http.md sections 1 and 6).
+ * docs/protocol.md).
  */
 import { HttpError } from '../http/http-error.js';
 import type { HttpResponse } from '../http/response.js';

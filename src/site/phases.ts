@@ -1,5 +1,5 @@
 /**
- * The order of the site's phases, written once (architecture.md): what a request means for
+ * The order of the site's phases, written once (docs/design.md): what a request means for
  * the document root is decided by these, in this order, each answering or handing on.
  *
  *   method -> target -> cors -> added-fields -> virtual -> redirect -> resolve -> auth

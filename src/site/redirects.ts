@@ -1,5 +1,5 @@
 /**
- * Redirect rules (`--redirects FILE`, cli.md): one rule per line,
+ * Redirect rules (`--redirects FILE`, docs/serve.md): one rule per line,
  * `301: ^(.*)/old/(.*)$ $1/new/$2`; `#` starts a comment; the first match wins.
  * Patterns are matched against the decoded path; the query is kept when the
  * replacement does not give one of its own.

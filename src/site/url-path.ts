@@ -1,5 +1,5 @@
 /**
- * From request-target to a clean, decoded path (http.md section 4): percent-decode once,
+ * From request-target to a clean, decoded path (docs/serve.md, URLs, files and media types): percent-decode once,
  * then remove dot segments (RFC 3986 section 5.2.4), refusing anything that could name a
  * file outside the document root.
  */

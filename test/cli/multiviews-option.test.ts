@@ -1,4 +1,4 @@
-/** `--multiviews` / `--no-multiviews` and the config key `multiviews` (cli.md): on by default. */
+/** `--multiviews` / `--no-multiviews` and the config key `multiviews` (docs/serve.md): on by default. */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,5 @@
 /**
- * `porta passwd` (cli.md): lines written as htpasswd/htdigest would, the password from
+ * `porta passwd` (docs/toolkit.md): lines written as htpasswd/htdigest would, the password from
  * standard input, and the resulting file protecting a directory served by the real CLI
  * (with two workers sharing a Digest secret).
  */

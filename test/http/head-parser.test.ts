@@ -1,5 +1,5 @@
 /**
- * Unit tests of the request-head parser against http.md section 1 (and RFC 9112 where http.md
+ * Unit tests of the request-head parser against docs/protocol.md (and RFC 9112 where docs/protocol.md
  * is silent). Every rule gets its own case, so a regression names the rule it broke.
  */
 import { describe, it } from 'node:test';
@@ -310,7 +310,7 @@ describe('Host (RFC 9112 section 3.2)', () => {
     }
   });
 
-  it('more than one Authorization -> 400 (http.md section 1)', () => {
+  it('more than one Authorization -> 400 (docs/protocol.md)', () => {
     assert.equal(parse(head('GET / HTTP/1.1', HOST, 'Authorization: Basic YTpi')).fields.get('authorization'), 'Basic YTpi');
     assertStatus(head('GET / HTTP/1.1', HOST, 'Authorization: Basic YTpi', 'authorization: Basic YTpi'), 400);
   });
@@ -343,7 +343,7 @@ describe('Content-Length (RFC 9112 section 6.3)', () => {
     }
   });
 
-  it('a huge but well-formed length is a body over the limit: 413, not 400 (http.md section 1)', () => {
+  it('a huge but well-formed length is a body over the limit: 413, not 400 (docs/protocol.md)', () => {
     // 15 digits frame a length the connection refuses with 413; one digit more must not turn
     // the same "too large" into "malformed". Either the parser says 413 itself or it hands
     // the connection a length over the body limit.

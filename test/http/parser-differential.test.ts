@@ -5,11 +5,11 @@
  * when both accept, on method, target, version and fields.
  *
  * Where they disagree on purpose, the disagreement is listed in DELIBERATE_DIFFERENCES with
- * the rule of http.md (or RFC 9112 / 9110, where http.md is silent) that makes porta differ.
+ * the rule of docs/protocol.md (or RFC 9112 / 9110, where docs/protocol.md is silent) that makes porta differ.
  * Any other disagreement fails the test: it is either a porta bug or a missing entry.
  *
  * Differences in the *status* of a rejection are not compared (only accept/reject), e.g.:
- * - HTTP/1.11, HTTP/3.0, HTTP/1.2: porta 505 (http.md: version shaped like HTTP/d.d), Node 400.
+ * - HTTP/1.11, HTTP/3.0, HTTP/1.2: porta 505 (docs/protocol.md: version shaped like HTTP/d.d), Node 400.
  * - Transfer-Encoding with Content-Length: both reject (400). A coding after chunked
  *   ("chunked, gzip"): both 400 (RFC 9112 6.3). An unknown coding alone ("gzip"): porta 501
  *   (RFC 9112 6.1), Node 400.
@@ -211,7 +211,7 @@ const DELIBERATE_DIFFERENCES: readonly DeliberateDifference[] = [
   {
     id: 'bare-lf-line-ends',
     portaAccepts: true,
-    reason: 'http.md 1: "a bare LF is also accepted as a line end"; llhttp (strict) wants CRLF.',
+    reason: 'docs/protocol.md: a bare LF is accepted as a line end; llhttp (strict) wants CRLF.',
     example: 'GET / HTTP/1.1\nHost: a\n\n',
     applies: (v) => v.hasBareLf,
   },
@@ -219,7 +219,7 @@ const DELIBERATE_DIFFERENCES: readonly DeliberateDifference[] = [
     id: 'method-unknown-to-llhttp',
     portaAccepts: true,
     reason:
-      'http.md 1: the parser takes any method token; an unknown one is answered 501 later ' +
+      'docs/protocol.md: the parser takes any method token; an unknown one is answered 501 later ' +
       '(RFC 9110 9.1). llhttp only knows http.METHODS and rejects the rest (also lower case).',
     example: 'BREW / HTTP/1.1\r\nHost: a\r\n\r\n',
     applies: (v) => !http.METHODS.includes(v.method),
@@ -228,8 +228,8 @@ const DELIBERATE_DIFFERENCES: readonly DeliberateDifference[] = [
     id: 'obs-text-in-target',
     portaAccepts: true,
     reason:
-      'http.md 1 rejects whitespace and control bytes in the target; raw bytes >= 0x80 ' +
-      '(e.g. unencoded UTF-8 paths) are let through as nginx and Apache do (http.md preamble). ' +
+      'docs/protocol.md rejects whitespace and control bytes in the target; raw bytes >= 0x80 ' +
+      '(e.g. unencoded UTF-8 paths) are let through as nginx and Apache do (docs/protocol.md). ' +
       'llhttp rejects them.',
     example: 'GET /caf\xc3\xa9 HTTP/1.1\r\nHost: a\r\n\r\n',
     applies: (v) => /[\x80-\xff]/.test(v.target),
@@ -240,8 +240,8 @@ const DELIBERATE_DIFFERENCES: readonly DeliberateDifference[] = [
     id: 'bare-cr-before-request-line',
     portaAccepts: false,
     reason:
-      'http.md 1: a bare CR anywhere in the head -> 400; RFC 9112 2.2 only lets a server skip ' +
-      'empty lines (CRLF, or LF per http.md) before the request line. llhttp skips any CR or LF there.',
+      'docs/protocol.md: a bare CR anywhere in the head -> 400; RFC 9112 2.2 only lets a server skip ' +
+      'empty lines (CRLF, or LF per docs/protocol.md) before the request line. llhttp skips any CR or LF there.',
     example: '\rGET / HTTP/1.1\r\nHost: a\r\n\r\n',
     applies: (v) => v.requestLine.startsWith('\r'),
   },
@@ -249,7 +249,7 @@ const DELIBERATE_DIFFERENCES: readonly DeliberateDifference[] = [
     id: 'request-line-not-three-parts-single-spaces',
     portaAccepts: false,
     reason:
-      'http.md 1 / RFC 9112 3: exactly method SP target SP version; extra spaces or a missing ' +
+      'docs/protocol.md / RFC 9112 3: exactly method SP target SP version; extra spaces or a missing ' +
       'version -> 400. llhttp skips repeated spaces and reads "GET /" as an HTTP/0.9 request.',
     example: 'GET  / HTTP/1.1\r\nHost: a\r\n\r\n',
     applies: (v) => v.requestLine.split(' ').length !== 3,
@@ -257,14 +257,14 @@ const DELIBERATE_DIFFERENCES: readonly DeliberateDifference[] = [
   {
     id: 'version-not-served',
     portaAccepts: false,
-    reason: 'http.md 1: only HTTP/1.1 and HTTP/1.0 are served (others 505/400); llhttp also takes HTTP/0.9 and HTTP/2.0.',
+    reason: 'docs/protocol.md: only HTTP/1.1 and HTTP/1.0 are served (others 505/400); llhttp also takes HTTP/0.9 and HTTP/2.0.',
     example: 'GET / HTTP/2.0\r\nHost: a\r\n\r\n',
     applies: (v) => v.version !== 'HTTP/1.1' && v.version !== 'HTTP/1.0',
   },
   {
     id: 'duplicate-host',
     portaAccepts: false,
-    reason: 'http.md 1 / RFC 9112 3.2: more than one Host -> 400; Node keeps the first.',
+    reason: 'docs/protocol.md / RFC 9112 3.2: more than one Host -> 400; Node keeps the first.',
     example: 'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n',
     applies: (v) => valuesOf(v, 'host').length > 1,
   },
@@ -278,14 +278,14 @@ const DELIBERATE_DIFFERENCES: readonly DeliberateDifference[] = [
   {
     id: 'duplicate-authorization',
     portaAccepts: false,
-    reason: 'http.md 1: more than one Authorization -> 400; Node accepts repeats.',
+    reason: 'docs/protocol.md: more than one Authorization -> 400; Node accepts repeats.',
     example: 'GET / HTTP/1.1\r\nHost: a\r\nAuthorization: x\r\nAuthorization: y\r\n\r\n',
     applies: (v) => valuesOf(v, 'authorization').length > 1,
   },
   {
     id: 'asterisk-target-without-options',
     portaAccepts: false,
-    reason: 'http.md 1 / RFC 9112 3.2.4: "*" only with OPTIONS; llhttp takes "*" with any method.',
+    reason: 'docs/protocol.md / RFC 9112 3.2.4: "*" only with OPTIONS; llhttp takes "*" with any method.',
     example: 'GET * HTTP/1.1\r\nHost: a\r\n\r\n',
     applies: (v) => v.target === '*' && v.method !== 'OPTIONS',
   },
@@ -294,7 +294,7 @@ const DELIBERATE_DIFFERENCES: readonly DeliberateDifference[] = [
     portaAccepts: false,
     reason:
       'RFC 9112 3.2: a target is origin-form, absolute-form, authority-form (CONNECT) or "*" ' +
-      '(OPTIONS); anything else -> 400 (http.md 1). llhttp takes e.g. "*x" and "*/a".',
+      '(OPTIONS); anything else -> 400 (docs/protocol.md). llhttp takes e.g. "*x" and "*/a".',
     example: 'OPTIONS *x HTTP/1.1\r\nHost: a\r\n\r\n',
     applies: (v) => v.target.startsWith('*') && v.target !== '*',
   },
@@ -302,7 +302,7 @@ const DELIBERATE_DIFFERENCES: readonly DeliberateDifference[] = [
     id: 'absolute-form-with-bad-authority',
     portaAccepts: false,
     reason:
-      'RFC 9110 4.2.1/4.2.4 (http.md silent): an http(s) URI needs a non-empty host and userinfo ' +
+      'RFC 9110 4.2.1/4.2.4 (docs/protocol.md silent): an http(s) URI needs a non-empty host and userinfo ' +
       'is an error; porta answers 400. llhttp accepts "http://", "http://u@h/", "http://h:x/".',
     example: 'GET http://user@a.example/ HTTP/1.1\r\nHost: a\r\n\r\n',
     applies: (v) => {
@@ -323,7 +323,7 @@ const DELIBERATE_DIFFERENCES: readonly DeliberateDifference[] = [
     id: 'transfer-encoding-not-exactly-chunked',
     portaAccepts: false,
     reason:
-      'http.md 1: an unknown transfer coding -> 501; RFC 9112 6.3: chunked must be the final ' +
+      'docs/protocol.md: an unknown transfer coding -> 501; RFC 9112 6.3: chunked must be the final ' +
       'coding and applied once, else 400. llhttp accepts "gzip", "gzip, chunked" or an empty value.',
     example: 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n',
     applies: (v) => {
@@ -338,7 +338,7 @@ const DELIBERATE_DIFFERENCES: readonly DeliberateDifference[] = [
     portaAccepts: false,
     reason:
       'RFC 9110 8.6: a recipient must not overflow on large numerals; porta refuses lengths of ' +
-      'more than 15 digits, which no body under the 2 MiB limit has (http.md 1: 413; porta now ' +
+      'more than 15 digits, which no body under the 2 MiB limit has (docs/protocol.md: 413; porta now ' +
       'says 400, see the failing test in head-parser.test.ts). llhttp takes up to 2^64-1.',
     example: 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 9999999999999999\r\n\r\n',
     applies: (v) => valuesOf(v, 'content-length').some((value) => /^\d{16,}$/.test(value.trim())),

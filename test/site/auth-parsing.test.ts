@@ -1,5 +1,5 @@
 /**
- * The control-file parser (http.md section 7) and the Authorization / auth-param parser
+ * The control-file parser (docs/serve.md, authentication) and the Authorization / auth-param parser
  * (RFC 9110 section 11, RFC 7616 section 3.4), the latter property-based: no input makes it
  * throw, and well-formed parameter lists come back exactly.
  */

@@ -1,5 +1,5 @@
 /**
- * FileCache on its own (performance.md: cached file metadata with correct invalidation: a
+ * FileCache on its own (docs/performance.md: cached file metadata with correct invalidation: a
  * changed file is never served stale beyond the freshness window, and never with a
  * mismatched length). Small options make every bound reachable: a 200 ms window, bodies
  * of at most 1 KiB, a 4 KiB memory budget, 5 entries.

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { DEFAULT_EXTENSION_MAPS, describeFileName, type ExtensionMaps } from '../../src/site/media-type.js';
 
-test('index.html.ru.koi8-r is Russian koi8-r HTML (http.md section 5)', () => {
+test('index.html.ru.koi8-r is Russian koi8-r HTML (docs/serve.md, URLs, files and media types)', () => {
   assert.deepEqual({ ...describeFileName('index.html.ru.koi8-r') }, {
     type: 'text/html',
     language: 'ru',
@@ -39,7 +39,7 @@ test('the default charset can be changed or switched off', () => {
   assert.equal(describeFileName('a.html.koi8-r', latin1).contentType, 'text/html; charset=koi8-r', 'a named charset wins');
 });
 
-test('the fixed types of http.md section 5 hold', () => {
+test('the fixed types of docs/serve.md, URLs, files and media types hold', () => {
   const fixed: Record<string, string> = {
     html: 'text/html',
     htm: 'text/html',

@@ -1,5 +1,5 @@
 /**
- * The access log (http.md section 10) as real requests produce it: Common and Combined Log
+ * The access log (docs/serve.md, the access log) as real requests produce it: Common and Combined Log
  * Format lines, one per response, and the optional /.well-known/access.log resource.
  */
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * Basic and Digest authentication from per-directory control files (http.md section 7), on
+ * Basic and Digest authentication from per-directory control files (docs/serve.md, authentication), on
  * the wire, with Digest responses computed as a client computes them.
  */
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * The file cache under churn, over real sockets (performance.md: "cached file metadata with
+ * The file cache under churn, over real sockets (docs/performance.md: "cached file metadata with
  * correct invalidation: a changed file is never served stale beyond one second, and never
  * with a mismatched length").
  *

@@ -1,5 +1,5 @@
 /**
- * CGI/1.1 on the wire (http.md section 9, RFC 3875): small programs written for these tests
+ * CGI/1.1 on the wire (docs/serve.md, CGI programs, RFC 3875): small programs written for these tests
  * (sh and perl) in a temporary site, run by a real porta over a real socket.
  */
 import assert from 'node:assert/strict';

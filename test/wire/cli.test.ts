@@ -1,5 +1,5 @@
 /**
- * `porta serve` as a user runs it (cli.md): the real executable in a child process, its exit
+ * `porta serve` as a user runs it (docs/serve.md): the real executable in a child process, its exit
  * codes and messages, flags / config file / $PORT, the banner, and graceful SIGTERM.
  */
 import assert from 'node:assert/strict';

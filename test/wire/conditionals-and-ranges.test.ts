@@ -1,5 +1,5 @@
 /**
- * Validators, conditional requests and ranges on the wire (http.md section 6, RFC 9110
+ * Validators, conditional requests and ranges on the wire (docs/serve.md, content negotiation, RFC 9110
  * sections 8.8, 13 and 14).
  */
 import assert from 'node:assert/strict';

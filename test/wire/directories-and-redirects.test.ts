@@ -1,6 +1,6 @@
 /**
- * Directories (http.md section 4: trailing-slash redirect, index documents, generated
- * listings, the hidden auth control file) and the --redirects rules file (cli.md).
+ * Directories (docs/serve.md, URLs, files and media types: trailing-slash redirect, index documents, generated
+ * listings, the hidden auth control file) and the --redirects rules file (docs/serve.md).
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';

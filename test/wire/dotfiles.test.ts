@@ -1,5 +1,5 @@
 /**
- * Dotfiles (http.md section 4): `porta serve .` must not hand out `.git/` or `.env`. Names
+ * Dotfiles (docs/serve.md, URLs, files and media types): `porta serve .` must not hand out `.git/` or `.env`. Names
  * starting with '.' are 404 and unlisted by default, judged by the requested path and by the
  * file it resolves to; /.well-known/ is always served; `--dotfiles allow` serves them all.
  */

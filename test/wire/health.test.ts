@@ -1,5 +1,5 @@
 /**
- * The health resource (cli.md --health PATH): 200 'ok' without touching the document root,
+ * The health resource (docs/serve.md --health PATH): 200 'ok' without touching the document root,
  * off unless enabled, GET/HEAD only, never cached, logged like any other request.
  */
 import assert from 'node:assert/strict';

@@ -1,6 +1,6 @@
 /**
  * Request heads that are malformed, or just unusual, exactly as bytes on the wire
- * (http.md section 1): what is refused, with which status, and what is still accepted.
+ * (docs/protocol.md): what is refused, with which status, and what is still accepted.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

@@ -1,6 +1,6 @@
 /**
  * Media types, languages, charsets and content codings from file-name extensions
- * (http.md section 5), as the response fields show them.
+ * (docs/serve.md, URLs, files and media types), as the response fields show them.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

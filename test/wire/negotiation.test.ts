@@ -1,5 +1,5 @@
 /**
- * Transparent content negotiation over a real socket (http.md section 6): a fixture with a
+ * Transparent content negotiation over a real socket (docs/serve.md, content negotiation): a fixture with a
  * page in three languages and two charsets, an image in png and jpeg, a document stored
  * plain and gzip-compressed, a type map and an index document that exists only as
  * variants. Each outcome (200 choice, 300 list, 406), each field (Vary, TCN, Alternates,

@@ -1,5 +1,5 @@
 /**
- * From request-target to file (http.md section 4): percent-decoding once, dot segments,
+ * From request-target to file (docs/serve.md, URLs, files and media types): percent-decoding once, dot segments,
  * never leaving the document root, symbolic links, case-sensitive names, the query.
  */
 import assert from 'node:assert/strict';

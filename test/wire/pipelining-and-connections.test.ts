@@ -1,5 +1,5 @@
 /**
- * Connection management on the wire (http.md sections 1-3): pipelined requests answered in
+ * Connection management on the wire (docs/protocol.md-3): pipelined requests answered in
  * order and exactly once, request bodies drained between them, persistence rules for
  * HTTP/1.1 and HTTP/1.0, the idle and header time-outs, HEAD/304 without bodies, and
  * half-closed clients.

@@ -1,5 +1,5 @@
 /**
- * PUT and DELETE (http.md sections 1 and 8): permission from ALLOW-PUT / ALLOW-DELETE after
+ * PUT and DELETE (docs/protocol.md): permission from ALLOW-PUT / ALLOW-DELETE after
  * authentication, atomic uploads (old content intact and no temporary file after an abort,
  * an oversized body or a server stop), the file cache seeing changes at once, and pipelining.
  */

@@ -1,5 +1,5 @@
 /**
- * SIGHUP (cli.md): the config file, the redirect rules and the certificates are read again
+ * SIGHUP (docs/serve.md): the config file, the redirect rules and the certificates are read again
  * and used for new requests, connections already open keep working (their next request
  * sees the new configuration), and a bad new configuration is refused with one line while
  * the old one keeps serving. With --workers, every worker reloads.

@@ -1,6 +1,6 @@
 /**
  * Every status porta produces today, each from a real request on a real socket, with the
- * fields http.md sections 1-3 require of it.
+ * fields docs/protocol.md-3 require of it.
  */
 import assert from 'node:assert/strict';
 import { unlink } from 'node:fs/promises';

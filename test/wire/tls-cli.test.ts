@@ -1,5 +1,5 @@
 /**
- * `porta serve` with HTTPS as a user runs it (cli.md): certificate files, the made
+ * `porta serve` with HTTPS as a user runs it (docs/serve.md): certificate files, the made
  * certificate and its fingerprint in the banner, the plain-HTTP redirect listener, workers
  * serving TLS, and every bad certificate or key file as one line and exit code 2.
  */

@@ -1,5 +1,5 @@
 /**
- * HTTPS on the same engine (cli.md --tls-cert/--tls-key, --tls-self-signed): the TLS
+ * HTTPS on the same engine (docs/serve.md --tls-cert/--tls-key, --tls-self-signed): the TLS
  * handshake (certificate verified by the client, ALPN http/1.1, a deadline that frees the
  * connection slot), then the same HTTP/1.1 bytes as over TCP: keep-alive, pipelining,
  * error pages. The certificate is the one --tls-self-signed makes, trusted by the client.

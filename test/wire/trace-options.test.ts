@@ -1,5 +1,5 @@
 /**
- * TRACE and OPTIONS (http.md section 6): the echoed head, switching TRACE off, Allow.
+ * TRACE and OPTIONS (docs/serve.md, content negotiation): the echoed head, switching TRACE off, Allow.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

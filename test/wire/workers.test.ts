@@ -1,5 +1,5 @@
 /**
- * `porta serve --workers N` as a user runs it (cli.md): node:cluster workers sharing the
+ * `porta serve --workers N` as a user runs it (docs/serve.md): node:cluster workers sharing the
  * port, one access log appended to by all, a crashed worker replaced, SIGTERM to the primary
  * stopping every worker gracefully (exit 0, nothing left behind), a port in use reported once
  * (exit 1), and bad counts rejected as usage errors (exit 2).

@@ -1,5 +1,5 @@
 /**
- * `porta passwd [--digest] FILE USER [REALM]` (cli.md): adds or replaces USER's line in an
+ * `porta passwd [--digest] FILE USER [REALM]` (docs/toolkit.md): adds or replaces USER's line in an
  * auth control file, like Apache's htpasswd/htdigest. The password is read from the terminal
  * without echo (twice), or from the first line of standard input when it is not a terminal;
  * never from the arguments. The file is rewritten atomically (temporary file, then rename),

@@ -1,5 +1,5 @@
 /**
- * The auth control file (http.md section 7): one item per line, `#` starts a comment line,
+ * The auth control file (docs/serve.md, authentication): one item per line, `#` starts a comment line,
  * order does not matter.
  *
  *   authorization-type=Basic | Digest

@@ -1,6 +1,6 @@
 /**
  * Which control file governs a directory: the nearest one up the tree, to the document root
- * (http.md section 7). Answers are cached per directory and trusted for the file cache's
+ * (docs/serve.md, authentication). Answers are cached per directory and trusted for the file cache's
  * freshness window; after that the next request walks up again (one stat per level) and a
  * control file whose stats changed is re-read. So a request in a directory already seen costs
  * one map lookup, and an edited, added or removed control file takes effect within the window.

@@ -1,5 +1,5 @@
 /**
- * Digest nonces without server state (RFC 7616 section 3.3, http.md section 7): a nonce is
+ * Digest nonces without server state (RFC 7616 section 3.3, docs/serve.md, authentication): a nonce is
  * the time it was issued and an HMAC of that time and the realm under the server secret, so
  * every worker and every host sharing `--secret` can check any nonce any of them issued,
  * and an old one is recognised as stale rather than forged.

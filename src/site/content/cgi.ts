@@ -1,6 +1,6 @@
 /**
  * Content handler `cgi`: a regular, executable file whose name ends in the CGI suffix is a
- * program, run for GET, HEAD and POST (http.md section 9, RFC 3875), never served as a file.
+ * program, run for GET, HEAD and POST (docs/serve.md, CGI programs, RFC 3875), never served as a file.
  * The file was found by the resolve phase inside the document root (symbolic links leading
  * out are refused there), and it is spawned directly: no shell ever sees a request value.
  *

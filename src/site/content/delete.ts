@@ -1,5 +1,5 @@
 /**
- * Content handler `delete` (http.md section 8, RFC 9110 section 9.3.5): removes the file the
+ * Content handler `delete` (docs/serve.md, uploads, RFC 9110 section 9.3.5): removes the file the
  * path names; 200 with a page, 404 when there is none. Directories never get this far (the
  * permission phase does not grant DELETE on them), and the control file and upload
  * temporaries are not found by any path, so neither can be deleted over HTTP.

@@ -1,5 +1,5 @@
 /**
- * Content handler `put` (http.md section 8, RFC 9110 section 9.3.4): the request content
+ * Content handler `put` (docs/serve.md, uploads, RFC 9110 section 9.3.4): the request content
  * becomes the file the path maps to. It is streamed (with backpressure, never held whole in
  * memory) into a temporary file beside the target, flushed to disk, and renamed over the
  * target, so readers see the old file or the new one and nothing in between. An aborted,

@@ -1,5 +1,5 @@
 /**
- * Variants found in a directory (MultiViews, http.md section 6): for a request naming
+ * Variants found in a directory (MultiViews, docs/serve.md, content negotiation): for a request naming
  * `name`, each file `name.EXT...` whose every extension after `name` means something
  * (a type, language, charset or coding: section 5) is a variant, described by its
  * extensions in any order. `page.html.bak` or `page.html~` is not a variant (Apache's

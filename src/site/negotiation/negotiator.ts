@@ -2,7 +2,7 @@
  * The memory of negotiation for one site. Variant lists are computed once per directory
  * version (or type-map version) and the outcome for each distinct set of Accept* values
  * once per list, so the common repeated negotiated request is a few map lookups: about
- * what a plain file costs (performance.md S6). Both caches are bounded; a directory that
+ * what a plain file costs (docs/performance.md S6). Both caches are bounded; a directory that
  * changes gets a new version (DirectoryCache), so its old lists are simply never asked for
  * again and age out.
  */

@@ -1,5 +1,5 @@
 /**
- * The quality of a variant for a request (http.md section 6; RFC 2296 section 3.2, without
+ * The quality of a variant for a request (docs/serve.md, content negotiation; RFC 2296 section 3.2, without
  * its feature and "degrade" factors): the product of the weights the request gives the
  * variant's type (Accept), language (Accept-Language), charset (Accept-Charset) and coding
  * (Accept-Encoding), times the variant's source quality qs.

@@ -1,5 +1,5 @@
 /**
- * Choosing among variants (http.md section 6), deterministic and explainable:
+ * Choosing among variants (docs/serve.md, content negotiation), deterministic and explainable:
  *
  * 1. Every variant gets its quality (quality.ts).
  * 2. The request asked for the list (`Negotiate: trans`, `vlist`, `1.0`): `list` (300).

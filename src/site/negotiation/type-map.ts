@@ -1,5 +1,5 @@
 /**
- * Type maps (Apache mod_negotiation's `*.var` files, http.md section 6): a second way to
+ * Type maps (Apache mod_negotiation's `*.var` files, docs/serve.md, content negotiation): a second way to
  * describe the variants of a resource, requested by the map's own name. Records of
  * `Name: value` lines are separated by blank lines; a record with a `URI:` describes one
  * variant:

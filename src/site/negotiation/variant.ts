@@ -1,7 +1,7 @@
 /**
  * A variant of a negotiable resource (RFC 2295 section 4): a file that is one
  * representation of it, with the attributes negotiation judges it by. Variants come from
- * `name.*` files in a directory (their extensions say what they are, http.md section 5) or
+ * `name.*` files in a directory (their extensions say what they are, docs/serve.md, URLs, files and media types) or
  * from the records of a type map.
  */
 import type { HeaderList } from '../../http/response.js';

@@ -1,5 +1,5 @@
 /**
- * Phase `auth`: authentication from the governing control file (http.md section 7). It runs
+ * Phase `auth`: authentication from the governing control file (docs/serve.md, authentication). It runs
  * after the path is resolved and before method permission, TRACE/OPTIONS, negotiation,
  * preconditions and content, so a protected resource answers 401 to every method before it
  * says anything else about itself.

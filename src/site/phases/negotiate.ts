@@ -1,5 +1,5 @@
 /**
- * Phase `negotiate`: transparent content negotiation (MultiViews, http.md section 6). When
+ * Phase `negotiate`: transparent content negotiation (MultiViews, docs/serve.md, content negotiation). When
  * a GET or HEAD names no file but `name.*` variants of it exist in its directory (or a
  * directory's index document exists only as variants, or the path names a type map), it
  * chooses one (ctx.target and ctx.variant, then served like any file) or answers 300/406

@@ -1,5 +1,5 @@
 /**
- * Phase `permission`: what the client may do with the resolved target (http.md sections 1
+ * Phase `permission`: what the client may do with the resolved target (docs/protocol.md
  * and 8) and whether the method is among it. GET, HEAD and OPTIONS always; TRACE unless
  * switched off; POST only for CGI programs (501 otherwise: porta has no POST handler for
  * static content); PUT and DELETE only where the governing control file grants them (405
@@ -15,12 +15,12 @@ export const permissionPhase: Phase = {
   run(ctx) {
     const method = ctx.request.method;
     const grants = ctx.grants;
-    // DELETE removes files only: a directory does not offer it (http.md section 8).
+    // DELETE removes files only: a directory does not offer it (docs/serve.md, uploads).
     if (grants.put || grants.delete) ctx.permissions = { ...ctx.permissions, put: grants.put, delete: grants.delete && ctx.target?.kind !== 'directory' };
     if (method !== 'POST' && method !== 'PUT' && method !== 'DELETE' && method !== 'TRACE' && method !== 'OPTIONS') return undefined;
     if (isCgiProgram(ctx)) ctx.permissions = { ...ctx.permissions, post: true };
     // No 411 here: it belongs to the handlers that use a body (content/cgi.ts, content/put.ts),
-    // so a POST to static content is 501 with or without a length (http.md section 1).
+    // so a POST to static content is 501 with or without a length (docs/protocol.md).
     const permissions = ctx.permissions;
     if (method === 'POST' && permissions.post !== true) {
       throw new HttpError(501, 'POST is only implemented for CGI programs; this resource is static content.');

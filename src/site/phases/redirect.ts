@@ -1,4 +1,4 @@
-/** Phase `redirect`: the first matching rule of --redirects answers with its status (cli.md). */
+/** Phase `redirect`: the first matching rule of --redirects answers with its status (docs/serve.md). */
 import type { Phase } from '../pipeline.js';
 import { applyRedirectRules, redirectResponse } from '../redirects.js';
 

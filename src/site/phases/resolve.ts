@@ -1,7 +1,7 @@
 /**
  * Phase `resolve`: what the path names on disk (FileCache): a file (with a trailing path when
  * more segments follow it), a directory, or nothing. A directory named with its trailing
- * slash is resolved on to its first existing index document (http.md section 4); without
+ * slash is resolved on to its first existing index document (docs/serve.md, URLs, files and media types); without
  * the slash it stays the directory (the content phase redirects). Synchronous while the
  * cache is fresh.
  */

@@ -1,6 +1,6 @@
 /**
  * Phase `target`: the request-target's path, percent-decoded once and with dot segments
- * removed (http.md section 4); a path that could leave the root is refused here. `*`
+ * removed (docs/serve.md, URLs, files and media types); a path that could leave the root is refused here. `*`
  * (OPTIONS only, RFC 9112 section 3.2.4) has no path.
  */
 import type { Phase } from '../pipeline.js';

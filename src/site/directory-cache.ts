@@ -37,6 +37,8 @@ interface Slot {
 export interface DirectoryCacheOptions {
   readonly root: string;
   readonly freshnessMs: number;
+  /** The clock freshness is judged by (Date.now by default). */
+  readonly clock?: () => number;
   readonly maxEntries: number;
   readonly isHidden: (name: string) => boolean;
 }
@@ -50,7 +52,7 @@ export class DirectoryCache {
   constructor(private readonly options: DirectoryCacheOptions) {}
 
   /** The contents if they were read within the freshness window; no I/O. */
-  peek(fsPath: string, now = Date.now()): DirectoryContents | undefined {
+  peek(fsPath: string, now = (this.options.clock ?? Date.now)()): DirectoryContents | undefined {
     const slot = this.slots.get(fsPath);
     if (slot === undefined || now - slot.checkedAt >= this.options.freshnessMs) return undefined;
     return slot.contents;
@@ -76,7 +78,7 @@ export class DirectoryCache {
   }
 
   private async load(fsPath: string): Promise<DirectoryContents> {
-    const checkedAt = Date.now();
+    const checkedAt = (this.options.clock ?? Date.now)();
     const dirents = await readdir(fsPath, { withFileTypes: true });
     const entries: DirectoryEntry[] = [];
     await Promise.all(

@@ -82,6 +82,8 @@ export interface FileCacheOptions {
   readonly memoryBudgetBytes: number;
   readonly maxEntries: number;
   readonly freshnessMs: number;
+  /** The clock freshness is judged by (Date.now; tests pass their own to skip time). */
+  readonly clock?: () => number;
 }
 
 export const DEFAULT_FILE_CACHE_OPTIONS = {
@@ -155,10 +157,14 @@ export class FileCache {
   /** Directory contents, for listings and negotiation. */
   readonly directories: DirectoryCache;
 
+  private readonly clock: () => number;
+
   constructor(private readonly options: FileCacheOptions) {
+    this.clock = options.clock ?? Date.now;
     this.directories = new DirectoryCache({
       root: options.root,
       freshnessMs: options.freshnessMs,
+      clock: this.clock,
       maxEntries: Math.max(16, Math.floor(options.maxEntries / 4)),
       isHidden: (name) => this.isHidden(name) || (this.options.dotfiles !== 'allow' && name.startsWith('.')),
     });
@@ -174,14 +180,14 @@ export class FileCache {
   }
 
   /** The cached resolution of a key if it was checked within the freshness window; no I/O. */
-  peekResolution(key: string, now = Date.now()): Resolution | undefined {
+  peekResolution(key: string, now = this.clock()): Resolution | undefined {
     const entry = this.entries.get(key);
     if (entry === undefined || now - entry.checkedAt >= this.options.freshnessMs) return undefined;
     return entry.resolution;
   }
 
   /** The cached target for a key if it was checked within the freshness window; no I/O. */
-  peek(key: string, now = Date.now()): CachedTarget | undefined {
+  peek(key: string, now = this.clock()): CachedTarget | undefined {
     return this.peekResolution(key, now)?.target;
   }
 
@@ -225,7 +231,7 @@ export class FileCache {
     if (segments.some((segment) => this.isHidden(segment)) || this.refusesDots(segments)) throw notFoundError();
     const fsPath = join(this.options.root, ...segments);
     const previous = this.entries.get(key);
-    const checkedAt = Date.now();
+    const checkedAt = this.clock();
     let resolution: Resolution;
     try {
       resolution = { target: await this.describePath(fsPath, previous?.resolution.target), trailingPath: '' };

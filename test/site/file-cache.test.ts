@@ -2,7 +2,8 @@
  * FileCache on its own (docs/performance.md: cached file metadata with correct invalidation: a
  * changed file is never served stale beyond the freshness window, and never with a
  * mismatched length). Small options make every bound reachable: a 200 ms window, bodies
- * of at most 1 KiB, a 4 KiB memory budget, 5 entries.
+ * of at most 1 KiB, a 4 KiB memory budget, 5 entries. The caches run on a clock of the
+ * test's own, moved past the window instead of waited for.
  */
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, realpath, rename, rm, stat, symlink, truncate, unlink, utimes, writeFile } from 'node:fs/promises';
@@ -20,7 +21,12 @@ const PAST_WINDOW_MS = FRESHNESS_MS + 60;
 const HIDDEN = 'WeMustProtectThisHouse!';
 const T = { timeout: 10_000 };
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** The caches' clock: a test moves it past the window instead of waiting for it. */
+let clockNow = Date.now();
+const clock = (): number => clockNow;
+const passTheWindow = (): void => {
+  clockNow += PAST_WINDOW_MS;
+};
 
 /** The cache key the site uses for a list of segments. */
 function keyOf(segments: readonly string[]): string {
@@ -77,6 +83,7 @@ describe('FileCache', () => {
     memoryBudgetBytes: 4096,
     maxEntries: 5,
     freshnessMs: FRESHNESS_MS,
+    clock,
     ...more,
   });
 
@@ -114,9 +121,9 @@ describe('FileCache', () => {
     const key = keyOf(segments('a.txt'));
     const loaded = await cache.lookup(key, segments('a.txt'));
     assert.equal(cache.peek(key), loaded, 'fresh right after the lookup');
-    assert.equal(cache.peek(key, Date.now() + FRESHNESS_MS + 1), undefined, 'stale at now + window');
-    await sleep(PAST_WINDOW_MS);
-    assert.equal(cache.peek(key), undefined, 'stale after really waiting');
+    assert.equal(cache.peek(key, clockNow + FRESHNESS_MS + 1), undefined, 'stale at now + window');
+    passTheWindow();
+    assert.equal(cache.peek(key), undefined, 'stale once the clock has passed the window');
     // An unchanged file is re-checked and trusted again: the same entry comes back.
     assert.equal(await cache.lookup(key, segments('a.txt')), loaded, 'unchanged: same entry reused');
     assert.equal(cache.peek(key), loaded, 'fresh again after the re-check');
@@ -226,7 +233,7 @@ describe('FileCache', () => {
     const key = keyOf(segments('late.txt'));
     assert.equal((await cache.lookup(key, segments('late.txt'))).kind, 'missing');
     await writeFile(join(dir, 'late.txt'), 'here now\n');
-    await sleep(PAST_WINDOW_MS);
+    passTheWindow();
     const file = asFile(await cache.lookup(key, segments('late.txt')), 'appeared');
     await assertMatchesDisk(file, join(dir, 'late.txt'), Buffer.from('here now\n'), 'appeared');
   });
@@ -238,7 +245,7 @@ describe('FileCache', () => {
     const key = keyOf(segments('gone.txt'));
     asFile(await cache.lookup(key, segments('gone.txt')), 'before');
     await unlink(join(dir, 'gone.txt'));
-    await sleep(PAST_WINDOW_MS);
+    passTheWindow();
     assert.equal((await cache.lookup(key, segments('gone.txt'))).kind, 'missing');
   });
 
@@ -258,7 +265,7 @@ describe('FileCache', () => {
     // Within the window the entry is trusted without touching the disk.
     assert.equal(await cache.lookup(key, segments('same-size.txt')), first, 'within the window: the cached entry');
 
-    await sleep(PAST_WINDOW_MS);
+    passTheWindow();
     const second = asFile(await cache.lookup(key, segments('same-size.txt')), 'second');
     assert.notEqual(second, first);
     await assertMatchesDisk(second, path, Buffer.from('bbbb\n'), 'second');
@@ -276,7 +283,7 @@ describe('FileCache', () => {
     const first = asFile(await cache.lookup(key, segments('subsecond.txt')), 'first');
     await writeFile(path, 'two\n');
     await utimes(path, 1_600_000_000.6, 1_600_000_000.6);
-    await sleep(PAST_WINDOW_MS);
+    passTheWindow();
     const second = asFile(await cache.lookup(key, segments('subsecond.txt')), 'second');
     await assertMatchesDisk(second, path, Buffer.from('two\n'), 'second');
     assert.notEqual(second.validators.etag, first.validators.etag, 'the strong ETag changes with the sub-second mtime');
@@ -294,13 +301,13 @@ describe('FileCache', () => {
     await writeFile(path, longer);
     // Even with the old mtime put back, the size alone tells.
     await utimes(path, stamp, stamp);
-    await sleep(PAST_WINDOW_MS);
+    passTheWindow();
     const grown = asFile(await cache.lookup(key, segments('grow.txt')), 'grown');
     await assertMatchesDisk(grown, path, longer, 'grown');
     assert.notEqual(grown.validators.etag, first.validators.etag);
 
     await truncate(path, 3);
-    await sleep(PAST_WINDOW_MS);
+    passTheWindow();
     const shrunk = asFile(await cache.lookup(key, segments('grow.txt')), 'shrunk');
     await assertMatchesDisk(shrunk, path, longer.subarray(0, 3), 'shrunk');
   });
@@ -318,7 +325,7 @@ describe('FileCache', () => {
     await rename(temp, path);
     const now = await stat(path);
     assert.notEqual(now.ino, first.stats.ino, 'precondition: a new inode');
-    await sleep(PAST_WINDOW_MS);
+    passTheWindow();
     const second = asFile(await cache.lookup(key, segments('atomic.txt')), 'second');
     await assertMatchesDisk(second, path, Buffer.from('version-2\n'), 'second');
     assert.notEqual(second.validators.etag, first.validators.etag);
@@ -332,13 +339,13 @@ describe('FileCache', () => {
     const key = keyOf(segments('varies.bin'));
     asFile(await cache.lookup(key, segments('varies.bin')), 'small');
     await writeFile(path, Buffer.alloc(5000, 2));
-    await sleep(PAST_WINDOW_MS);
+    passTheWindow();
     const big = asFile(await cache.lookup(key, segments('varies.bin')), 'big');
     assert.equal(big.body, undefined);
     assert.equal(big.stats.size, 5000);
     assertConsistent(big, undefined, 'big');
     await writeFile(path, Buffer.alloc(200, 3));
-    await sleep(PAST_WINDOW_MS);
+    passTheWindow();
     const small = asFile(await cache.lookup(key, segments('varies.bin')), 'small again');
     await assertMatchesDisk(small, path, Buffer.alloc(200, 3), 'small again');
   });
@@ -403,7 +410,7 @@ describe('FileCache', () => {
         assertConsistent(file, Buffer.alloc(size, round), `${name} round ${round}`);
         assert.ok(total() <= 4096, `round ${round} ${name}: ${total()} bytes cached, budget 4096`);
       }
-      await sleep(PAST_WINDOW_MS);
+      passTheWindow();
     }
   });
 
@@ -465,7 +472,7 @@ describe('FileCache', () => {
     asFile(await cache.lookup(key, segments('turns.txt')), 'before');
     await unlink(path);
     await symlink(join(base, 'outside.txt'), path);
-    await sleep(PAST_WINDOW_MS);
+    passTheWindow();
     await assert.rejects(cache.lookup(key, segments('turns.txt')), isHttpError(403));
   });
 
@@ -495,7 +502,7 @@ describe('FileCache', () => {
     }
     // Also after the window: the re-checks of many concurrent requests are one.
     await writeFile(join(dir, 'shared.txt'), 'shared, changed\n');
-    await sleep(PAST_WINDOW_MS);
+    passTheWindow();
     const key = keyOf(segments('shared.txt'));
     const again = await Promise.all(Array.from({ length: 20 }, () => cache.lookup(key, segments('shared.txt'))));
     for (const result of again) assert.equal(result, again[0]);

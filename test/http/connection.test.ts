@@ -16,6 +16,7 @@ import { DEFAULT_LIMITS, type HttpLimits } from '../../src/http/limits.js';
 import { BodyError } from '../../src/http/request-body.js';
 import type { HttpResponse } from '../../src/http/response.js';
 import { NodeStreamTransport } from '../../src/transport/node-stream-transport.js';
+import { eventually } from '../helpers/eventually.js';
 import { splitResponses } from '../helpers/raw-client.js';
 import { createStreamPair, type ClientEnd } from '../helpers/stream-pair.js';
 
@@ -219,7 +220,7 @@ describe('connection: the request body as a stream', () => {
     const size = 1024 * 1024;
     h.client.write(`POST /p HTTP/1.1\r\nHost: t\r\nContent-Length: ${size}\r\n\r\n`);
     h.client.write(Buffer.alloc(size, 0x61));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await eventually(() => h.server.isPaused(), 'the connection to stop reading from the client');
     assert.ok(stream !== undefined);
     assert.ok(stream.readableLength <= 128 * 1024, `buffered for the handler: ${stream.readableLength}`);
     assert.ok(h.server.isPaused(), 'the connection stopped reading from the client');
@@ -264,7 +265,7 @@ describe('connection: backpressure and deadlines', () => {
     h.client.stopReading();
     const n = 2000;
     h.client.write(Array.from({ length: n }, (_, i) => get(`/r${i}`)).join(''));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await eventually(() => h.server.isPaused(), 'reading to pause');
     assert.ok(h.server.writableLength <= 64 * 1024 + 4096, `queued for the client: ${h.server.writableLength} bytes`);
     assert.ok(h.exchanges.length < n, `answered ${h.exchanges.length} of ${n} while the client did not read`);
     assert.ok(h.server.isPaused(), 'reading paused');
@@ -312,14 +313,6 @@ describe('connection: backpressure and deadlines', () => {
   });
 });
 
-/** Polls a condition on server state (no bytes reach the client to wake a waiter); 5 s at most. */
-async function until(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not reached within 5 s');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 describe('connection: the server-wide budget for request bytes', () => {
   test('past the budget a new body is refused with 503, and a connection holding bytes waits until there is room', T, async () => {
@@ -328,7 +321,7 @@ describe('connection: the server-wide budget for request bytes', () => {
     // A handler that neither reads nor answers until told: its connection holds what arrives.
     const holder = start(() => new Promise<HttpResponse>((resolve) => (answerHeld = () => resolve(text(200, 'held'))), ), {}, budget);
     holder.client.write(`POST /hold HTTP/1.1\r\nHost: t\r\nContent-Length: 6000\r\n\r\n${'x'.repeat(5000)}`);
-    await until(() => budget.exhausted);
+    await eventually(() => budget.exhausted, 'the budget to be spent');
     assert.ok(budget.bytes >= 4096, `the held bytes count: ${budget.bytes}`);
     assert.ok(holder.server.isPaused(), 'the holding connection is no longer read');
 

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { eventually } from '../helpers/eventually.js';
 import { makeTempSite, startPorta, type PortaServer, type TempSite } from '../helpers/porta-server.js';
 import { fetchOne, request } from '../helpers/raw-client.js';
 import { startPorta as spawnPorta } from '../helpers/spawn-porta.js';
@@ -25,14 +26,6 @@ function open(port: number): Promise<Socket> {
   });
 }
 
-/** Polls a condition about the server (nothing reaches the client to wake a waiter). */
-async function until(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const openDescriptors = (): number => readdirSync('/proc/self/fd').length;
 
@@ -70,8 +63,8 @@ describe('hardening: bounded cost per client', () => {
         socket.on('data', () => undefined);
         socket.write(`${request('GET', '/2k.txt')}\r\n`);
       }
-      await until('every connection answered', () => porta.logLines.length >= 50);
-      await until('every connection closed by the server', () => porta.openConnections() === 0, 5000);
+      await eventually(() => porta.logLines.length >= 50, 'every connection answered', 10_000);
+      await eventually(() => porta.openConnections() === 0, 'every connection closed by the server', 5000);
     } finally {
       for (const socket of sockets) socket.destroy();
     }
@@ -85,13 +78,13 @@ describe('hardening: bounded cost per client', () => {
         socket.pause();
         socket.write(request('GET', '/big.bin'));
       }
-      await until('the responses started', () => porta.openConnections() === 20 && openDescriptors() >= before + 20);
-      await until('every connection abandoned', () => porta.openConnections() === 0, 10_000);
-      await until('the descriptors released', () => openDescriptors() <= before + sockets.length, 5000);
+      await eventually(() => porta.openConnections() === 20 && openDescriptors() >= before + 20, 'the responses started', 10_000);
+      await eventually(() => porta.openConnections() === 0, 'every connection abandoned', 10_000);
+      await eventually(() => openDescriptors() <= before + sockets.length, 'the descriptors released', 5000);
     } finally {
       for (const socket of sockets) socket.destroy();
     }
-    await until('all client sockets gone too', () => openDescriptors() <= before + 1, 5000);
+    await eventually(() => openDescriptors() <= before + 1, 'all client sockets gone too', 5000);
   });
 
   test('bodies that never finish cost nothing: each is answered and its connection closed', T, async () => {
@@ -104,7 +97,7 @@ describe('hardening: bounded cost per client', () => {
         socket.write(request('POST', '/2k.txt', [`Content-Length: ${size}`]));
         socket.write(Buffer.alloc(size - 1, 0x63));
       }
-      await until('every connection closed', () => porta.openConnections() === 0, 10_000);
+      await eventually(() => porta.openConnections() === 0, 'every connection closed', 10_000);
     } finally {
       for (const socket of sockets) socket.destroy();
     }

@@ -10,6 +10,7 @@ import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { basicControlFile, basicField } from '../helpers/auth-client.js';
 import { makeTempSite, startPorta, type PortaServer, type TempSite } from '../helpers/porta-server.js';
+import { eventually } from '../helpers/eventually.js';
 import { startPorta as spawnPorta } from '../helpers/spawn-porta.js';
 import { assertErrorPage, fetchOne, rawExchange, RawConnection, request, type ParsedResponse } from '../helpers/raw-client.js';
 
@@ -18,14 +19,6 @@ const CONTROL = 'WeMustProtectThisHouse!';
 const ALICE = basicField('alice', 'wonderland');
 const MAX_BODY = 64 * 1024;
 
-/** Polls `check` (every 20 ms, at most `timeoutMs`) until it is true. */
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('PUT and DELETE', () => {
   let site: TempSite;
@@ -195,16 +188,16 @@ describe('PUT and DELETE', () => {
     });
     assertErrorPage(responses[0] as ParsedResponse, 413);
     assert.equal(await readFile(site.path('up/big-target.txt'), 'utf8'), 'original\n');
-    await until(async () => (await temporaries('up')).length === 0, 'no temporary files');
+    await eventually(async () => (await temporaries('up')).length === 0, 'no temporary files');
   });
 
   test('a client that disconnects mid-body leaves the old content and no temporary file', T, async () => {
     await site.add({ 'up/abort.txt': 'before abort\n' });
     const connection = await RawConnection.open(porta.port);
     connection.write(request('PUT', '/up/abort.txt', [ALICE, 'Content-Length: 10000']) + 'a'.repeat(4000));
-    await until(async () => (await temporaries('up')).length === 1, 'the upload to start');
+    await eventually(async () => (await temporaries('up')).length === 1, 'the upload to start');
     connection.destroy();
-    await until(async () => (await temporaries('up')).length === 0, 'the temporary file to go');
+    await eventually(async () => (await temporaries('up')).length === 0, 'the temporary file to go');
     assert.equal(await readFile(site.path('up/abort.txt'), 'utf8'), 'before abort\n');
     assert.equal((await send('GET', '/up/abort.txt', [ALICE])).text, 'before abort\n');
   });
@@ -245,9 +238,9 @@ describe('PUT when the server stops mid-upload', () => {
     try {
       connection.write(request('PUT', '/up/target.txt', [ALICE, 'Content-Length: 100000']) + 'b'.repeat(5000));
       const temps = async (): Promise<string[]> => (await readdir(site.path('up'))).filter((n) => n.startsWith('.porta-upload-'));
-      await until(async () => (await temps()).length === 1, 'the upload to start');
+      await eventually(async () => (await temps()).length === 1, 'the upload to start');
       await porta.close();
-      await until(async () => (await temps()).length === 0, 'the temporary file to go');
+      await eventually(async () => (await temps()).length === 0, 'the temporary file to go');
       assert.equal(await readFile(site.path('up/target.txt'), 'utf8'), 'kept\n');
     } finally {
       connection.destroy();
@@ -289,7 +282,7 @@ describe('PUT from clients that reset the connection right after the head', () =
       assert.equal(response.status, 200);
       assert.equal(response.text, 'keep\n');
       const left = async (): Promise<string[]> => (await readdir(site.path('up'))).filter((n) => n.startsWith('.porta-upload-') || n.startsWith('reset-'));
-      await until(async () => (await left()).length === 0, 'the temporary files to go');
+      await eventually(async () => (await left()).length === 0, 'the temporary files to go');
       assert.doesNotMatch(porta.stderr(), /\n\s+at /, 'no stack trace is printed');
     } finally {
       await porta.stop();

@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { parseAuthorization, parseAuthParams, quoteString } from '../../src/site/auth/authorization.js';
 import { ControlFileError, parseControlFile } from '../../src/site/auth/control-file.js';
-import { checkNonce, makeNonce, NONCE_LIFETIME_MS, NonceCounts } from '../../src/site/auth/nonces.js';
+import { checkNonce, makeNonce, newIssuer, NONCE_LIFETIME_MS, NonceCounts } from '../../src/site/auth/nonces.js';
 import { md5, sha256 } from '../helpers/auth-client.js';
 
 describe('control file parser', () => {
@@ -130,15 +130,27 @@ describe('Authorization parser', () => {
 
 describe('Digest nonces', () => {
   const secret = Buffer.from('k');
+  const issuer = newIssuer();
   test('a nonce is valid for its realm and secret, stale after its lifetime, invalid otherwise', () => {
     const now = Date.now();
-    const nonce = makeNonce(secret, 'R', now);
-    assert.equal(checkNonce(secret, 'R', nonce, now).kind, 'valid');
-    assert.equal(checkNonce(secret, 'R', nonce, now + NONCE_LIFETIME_MS + 1).kind, 'stale');
-    assert.equal(checkNonce(secret, 'Other', nonce, now).kind, 'invalid');
-    assert.equal(checkNonce(Buffer.from('j'), 'R', nonce, now).kind, 'invalid');
-    assert.equal(checkNonce(secret, 'R', `${nonce.slice(0, -1)}${nonce.endsWith('A') ? 'B' : 'A'}`, now).kind, 'invalid');
-    assert.equal(checkNonce(secret, 'R', 'short', now).kind, 'invalid');
+    const nonce = makeNonce(secret, 'R', now, issuer);
+    assert.equal(checkNonce(secret, 'R', nonce, now, issuer).kind, 'valid');
+    assert.equal(checkNonce(secret, 'R', nonce, now + NONCE_LIFETIME_MS + 1, issuer).kind, 'stale');
+    assert.equal(checkNonce(secret, 'Other', nonce, now, issuer).kind, 'invalid');
+    assert.equal(checkNonce(Buffer.from('j'), 'R', nonce, now, issuer).kind, 'invalid');
+    assert.equal(checkNonce(secret, 'R', `${nonce.slice(0, -1)}${nonce.endsWith('A') ? 'B' : 'A'}`, now, issuer).kind, 'invalid');
+    assert.equal(checkNonce(secret, 'R', 'short', now, issuer).kind, 'invalid');
+  });
+
+  test('a nonce another process issued (another worker, a restart) is stale here, never counted', () => {
+    const now = Date.now();
+    const nonce = makeNonce(secret, 'R', now, newIssuer());
+    assert.equal(checkNonce(secret, 'R', nonce, now, issuer).kind, 'stale');
+  });
+
+  test('two challenges in the same millisecond get different nonces', () => {
+    const now = Date.now();
+    assert.notEqual(makeNonce(secret, 'R', now, issuer), makeNonce(secret, 'R', now, issuer));
   });
 
   test('counts: first 1, then each next number; replays and skips refused', () => {
@@ -149,7 +161,30 @@ describe('Digest nonces', () => {
     assert.equal(counts.accept('n', 1, now, now), false);
     assert.equal(counts.accept('n', 3, now, now), false);
     assert.equal(counts.accept('n', 2, now, now), true);
-    // Bounded: old nonces are pruned when full.
-    for (let i = 0; i < 10; i++) assert.equal(counts.accept(`m${i}`, 1, now, now), true);
+  });
+
+  test('a full table makes room without ever accepting a used nonce again', () => {
+    const max = 20;
+    const counts = new NonceCounts(max);
+    const now = Date.now();
+    // Another user's request, captured: its nonce was used once, at count 1.
+    assert.equal(counts.accept('victim', 1, now - 1000, now), true);
+    // A valid user burns many live nonces, far past the table's size.
+    for (let i = 0; i < 10 * max; i++) assert.equal(counts.accept(`burn-${i}`, 1, now - 999 + i, now), true);
+    assert.ok(counts.size <= max, `${counts.size} nonces kept, at most ${max}`);
+    // The captured request replayed: refused, whatever the table forgot meanwhile.
+    assert.equal(counts.accept('victim', 1, now - 1000, now), false);
+    assert.equal(counts.accept('victim', 2, now - 1000, now), false);
+    // The newest nonces are still counted.
+    assert.equal(counts.accept(`burn-${10 * max - 1}`, 2, now - 999 + 10 * max - 1, now), true);
+  });
+
+  test('expired nonces leave the table first', () => {
+    const counts = new NonceCounts(4);
+    const now = Date.now();
+    const old = now - NONCE_LIFETIME_MS - 1;
+    for (let i = 0; i < 4; i++) assert.equal(counts.accept(`old-${i}`, 1, old, old), true);
+    assert.equal(counts.accept('new', 1, now, now), true);
+    assert.equal(counts.size, 1);
   });
 });

@@ -1,7 +1,7 @@
 /** A site's authentication state: the control-file cache, the nonce secret and counts. */
 import { randomBytes } from 'node:crypto';
 import { ControlFiles } from './control-files.js';
-import { NonceCounts } from './nonces.js';
+import { newIssuer, NonceCounts } from './nonces.js';
 import type { AuthSecrets } from './verify.js';
 
 export interface SiteAuth extends AuthSecrets {
@@ -27,6 +27,7 @@ export function createSiteAuth(options: SiteAuthOptions): SiteAuth {
       report: options.report,
     }),
     secret: options.secret !== undefined ? Buffer.from(options.secret, 'utf8') : randomBytes(32),
+    issuer: newIssuer(),
     counts: new NonceCounts(),
   };
 }

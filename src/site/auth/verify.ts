@@ -13,13 +13,18 @@ import { checkNonce, makeOpaque, type NonceCounts } from './nonces.js';
 export interface AuthSecrets {
   /** Key of the Digest nonces (`--secret`, or random per start). */
   readonly secret: Buffer;
+  /** This process as the issuer of nonces: only its own nonces are counted here. */
+  readonly issuer: Buffer;
   readonly counts: NonceCounts;
 }
 
 export type Verdict =
   | { readonly ok: true; readonly user: string; readonly info: string | undefined }
-  /** Refused: answer 401 with a new challenge (stale=true when only the nonce or count was old). */
-  | { readonly ok: false; readonly stale: boolean }
+  /**
+   * Refused: answer 401 with a new challenge (stale=true when only the nonce or count was
+   * old); `user` is the name that was tried, for the access log.
+   */
+  | { readonly ok: false; readonly stale: boolean; readonly user?: string }
   /** The request itself is wrong (Digest uri naming another resource): 400 with this message. */
   | { readonly ok: 'bad'; readonly message: string };
 
@@ -50,7 +55,7 @@ export function verifyBasic(rules: AuthRules, credentials: Credentials): Verdict
   const user = decoded.slice(0, colon);
   const stored = rules.users.get(user);
   const matches = sameHex(hashHex('MD5', decoded.slice(colon + 1)), stored ?? STAND_IN_MD5);
-  if (stored === undefined || !matches) return REFUSED;
+  if (stored === undefined || !matches) return { ok: false, stale: false, user };
   return { ok: true, user, info: undefined };
 }
 
@@ -80,7 +85,7 @@ export function verifyDigest(rules: AuthRules, credentials: Credentials, request
   // RFC 7616 section 3.4.6: credentials for another resource are a bad request.
   if (uri !== request.target && uri !== request.pathAndQuery) return { ok: 'bad', message: 'The Digest uri parameter does not name the request-target.' };
   if (realm !== rules.realm) return REFUSED;
-  const nonceCheck = checkNonce(secrets.secret, rules.realm, nonce, now);
+  const nonceCheck = checkNonce(secrets.secret, rules.realm, nonce, now, secrets.issuer);
   if (nonceCheck.kind === 'invalid') return REFUSED;
 
   const h = (text: string): string => hashHex(rules.algorithm, text);
@@ -88,7 +93,7 @@ export function verifyDigest(rules: AuthRules, credentials: Credentials, request
   const ha1 = stored ?? (rules.algorithm === 'MD5' ? STAND_IN_MD5 : STAND_IN_SHA256);
   const expected = h(`${ha1}:${nonce}:${nc}:${cnonce}:auth:${h(`${request.method}:${uri}`)}`);
   const matches = sameHex(expected, response.toLowerCase());
-  if (stored === undefined || !matches) return REFUSED;
+  if (stored === undefined || !matches) return { ok: false, stale: false, user };
   if (nonceCheck.kind === 'stale') return STALE;
   if (!secrets.counts.accept(nonce, Number.parseInt(nc, 16), nonceCheck.issuedAt, now)) return STALE;
   const rspauth = h(`${ha1}:${nonce}:${nc}:${cnonce}:auth:${h(`:${uri}`)}`);

@@ -104,7 +104,11 @@ function authenticate(ctx: RequestContext, governing: Governing, now: number): P
     }
   }
   if (verdict.ok === 'bad') throw new HttpError(400, verdict.message);
-  if (verdict.ok === false) throw challenge(rules, ctx.site.auth.secret, verdict.stale, now);
+  if (verdict.ok === false) {
+    // The name that was tried goes to the access log, as Apache's %u does for a 401.
+    ctx.user = verdict.user;
+    throw challenge(rules, ctx.site.auth, verdict.stale, now);
+  }
   ctx.user = verdict.user;
   ctx.authType = rules.scheme;
   if (rules.allowPut || rules.allowDelete) ctx.grants = { put: rules.allowPut, delete: rules.allowDelete };

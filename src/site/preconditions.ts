@@ -82,8 +82,8 @@ export function ifRangeAllows(fields: FieldReader, validators: Validators): bool
   const start = skipOws(ifRange, 0);
   if (ifRange.startsWith('"', start) || ifRange.startsWith('W/', start)) {
     const tags = parseEntityTagList(ifRange);
-    if (tags === undefined || tags.length !== 1) return false;
-    return strongMatch(tags[0], currentTag(validators));
+    const only = tags?.length === 1 ? tags[0] : undefined;
+    return only !== undefined && strongMatch(only, currentTag(validators));
   }
   const date = parseHttpDate(ifRange);
   return date !== undefined && wholeSeconds(date) === wholeSeconds(validators.lastModified);

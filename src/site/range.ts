@@ -132,11 +132,11 @@ function resolveRangeSpec(spec: RangeSpec, size: number): ByteRange | undefined 
 
 /** Sorts by start and merges ranges that overlap or touch (RFC 9110 14.3 allows coalescing). */
 function coalesceRanges(ranges: readonly ByteRange[]): ByteRange[] {
-  const sorted = [...ranges].sort((a, b) => a.start - b.start);
+  const [first, ...rest] = [...ranges].sort((a, b) => a.start - b.start);
+  if (first === undefined) return [];
   const merged: ByteRange[] = [];
-  let current = sorted[0];
-  for (let i = 1; i < sorted.length; i++) {
-    const next = sorted[i];
+  let current = first;
+  for (const next of rest) {
     if (next.start <= current.end + 1) {
       current = { start: current.start, end: Math.max(current.end, next.end) };
     } else {

@@ -42,7 +42,7 @@ describe('planMultipartByteranges (RFC 9110 14.6)', () => {
     assert.match(a.contentType, /^multipart\/byteranges; boundary=[0-9a-f]{32}$/);
     assert.notEqual(a.contentType, b.contentType);
     const boundary = a.contentType.slice(a.contentType.indexOf('=') + 1);
-    assert.ok(a.parts[0].head.toString().startsWith(`\r\n--${boundary}\r\n`));
+    assert.ok(a.parts[0]?.head.toString().startsWith(`\r\n--${boundary}\r\n`));
   });
 
   it('quotes a boundary that is not a token', () => {
@@ -52,7 +52,7 @@ describe('planMultipartByteranges (RFC 9110 14.6)', () => {
 
   it('omits Content-Type in the parts when the representation has none', () => {
     const plan = planMultipartByteranges([{ start: 0, end: 0 }], 1, '', 'B');
-    assert.equal(plan.parts[0].head.toString(), '\r\n--B\r\nContent-Range: bytes 0-0/1\r\n\r\n');
+    assert.equal(plan.parts[0]?.head.toString(), '\r\n--B\r\nContent-Range: bytes 0-0/1\r\n\r\n');
   });
 
   it('refuses ranges outside the representation, an empty list, bad boundaries and line breaks', () => {

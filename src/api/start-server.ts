@@ -10,12 +10,11 @@
  * the command's defaults; options are plain values, already valid (no argv parsing here).
  */
 import { realpath } from 'node:fs/promises';
-import { toAccessRecord } from '../cli/access-logging.js';
 import { DEFAULT_LIMITS, type HttpLimits } from '../http/limits.js';
-import { formatAccessLine } from '../log/format.js';
+import { logExchangesTo } from '../log/exchange-record.js';
 import { openAccessLog, type AccessLogSink } from '../log/sink.js';
 import { startHttpServer } from '../net/http-server.js';
-import { DEFAULT_EXTENSION_MAPS } from '../site/media-type.js';
+import { makeSiteConfig } from '../site/config.js';
 import { parseRedirectRules } from '../site/redirects.js';
 import { createSiteHandler } from '../site/site.js';
 import { SERVER_SOFTWARE } from '../version.js';
@@ -84,23 +83,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const accessLog = options.accessLog ?? 'off';
   const sink = typeof accessLog === 'function' ? callbackSink(accessLog) : await openAccessLog(accessLog);
   const logFormat = options.logFormat ?? 'common';
-  const handle = createSiteHandler({
-    root,
-    indexNames: options.index ?? ['index.html'],
-    redirects: options.redirects === undefined ? [] : parseRedirectRules(options.redirects, 'redirects'),
-    authFileName: options.authFile ?? 'WeMustProtectThisHouse!',
-    dotfiles: options.dotfiles ?? 'deny',
-    traceEnabled: options.trace ?? true,
-    cgiEnabled: false,
-    compression: options.compress === false ? [] : ['br', 'gzip'],
-    cors: false,
-    fallback: { cleanUrls: false, spa: undefined },
-    addedFields: [],
-    extensionMaps: { ...DEFAULT_EXTENSION_MAPS, defaultCharset: options.defaultCharset === null ? undefined : (options.defaultCharset ?? 'utf-8') },
-    accessLogSnapshot: undefined,
-    healthPath: options.health,
-    reportError,
-  });
+  const handle = createSiteHandler(
+    makeSiteConfig({
+      root,
+      reportError,
+      indexNames: options.index,
+      redirects: options.redirects === undefined ? undefined : parseRedirectRules(options.redirects, 'redirects'),
+      authFileName: options.authFile,
+      dotfiles: options.dotfiles,
+      trace: options.trace,
+      compression: options.compress === false ? [] : undefined,
+      defaultCharset: options.defaultCharset,
+      healthPath: options.health,
+    }),
+  );
   const host = options.host ?? '127.0.0.1';
   let server;
   try {
@@ -112,7 +108,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         limits: { ...DEFAULT_LIMITS, ...options.limits },
         serverField: SERVER_SOFTWARE,
         handle,
-        onExchange: (exchange) => sink.write(formatAccessLine(toAccessRecord(exchange), logFormat)),
+        onExchange: logExchangesTo(sink, logFormat),
         onInternalError: reportError,
       },
     });

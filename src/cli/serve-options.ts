@@ -7,6 +7,7 @@ import { realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { readConfigFile, flagToKey } from './config-file.js';
 import type { ContentCoding } from '../site/compression/accept-encoding.js';
+import { SITE_DEFAULTS } from '../site/defaults.js';
 import type { PathFields } from '../site/response-fields.js';
 import { parseAddedFields, parseSpa } from './added-fields-options.js';
 import { UsageError } from './errors.js';
@@ -186,15 +187,15 @@ export function parseServeOptions(args: readonly string[], env: NodeJS.ProcessEn
   const workers = workersChoice.value === 'auto' ? 'auto' : parseInteger(workersChoice.value, workersChoice.source, 1, 256);
   const maxConnectionsChoice = text('max-connections', 'auto');
   const maxConnections = maxConnectionsChoice.value === 'auto' ? 'auto' : parseInteger(maxConnectionsChoice.value, maxConnectionsChoice.source, 1, 10_000_000);
-  const indexNames = pick<string[]>('index').value ?? ['index.html'];
+  const indexNames = pick<string[]>('index').value ?? [...SITE_DEFAULTS.indexNames];
   for (const name of indexNames) {
     if (name === '' || name.includes('/')) throw new UsageError(`--index must be a file name without '/', got '${name}'`);
   }
-  const authFile = text('auth-file', 'WeMustProtectThisHouse!');
+  const authFile = text('auth-file', SITE_DEFAULTS.authFileName);
   if (authFile.value === '' || authFile.value.includes('/')) throw new UsageError(`${authFile.source} must be a file name without '/'`);
-  const dotfiles = text('dotfiles', 'deny');
+  const dotfiles = text('dotfiles', SITE_DEFAULTS.dotfiles);
   if (dotfiles.value !== 'deny' && dotfiles.value !== 'allow') throw new UsageError(`${dotfiles.source} must be 'deny' or 'allow', got '${dotfiles.value}'`);
-  const charset = text('default-charset', 'utf-8');
+  const charset = text('default-charset', SITE_DEFAULTS.defaultCharset);
   if (charset.value !== 'off' && !/^[A-Za-z0-9!#$%&'+^_`{}~-]+$/.test(charset.value)) {
     throw new UsageError(`${charset.source} must be a charset name (like utf-8) or 'off', got '${charset.value}'`);
   }
@@ -228,7 +229,7 @@ export function parseServeOptions(args: readonly string[], env: NodeJS.ProcessEn
     cgi: bool('cgi', true),
     cgiExtension: cgiExtension.value,
     cgiTimeoutMs: seconds('cgi-timeout', '30'),
-    trace: bool('trace', true),
+    trace: bool('trace', SITE_DEFAULTS.trace),
     accessLog: text('access-log', '-').value,
     logFormat: logFormat.value,
     exposeAccessLog: bool('expose-access-log', false),
@@ -240,11 +241,11 @@ export function parseServeOptions(args: readonly string[], env: NodeJS.ProcessEn
     redirectHttpPort,
     healthPath: parseHealthPath(healthChoice.value, healthChoice.source),
     compression,
-    cors: bool('cors', false),
+    cors: bool('cors', SITE_DEFAULTS.cors),
     spa: parseSpa(pick<string>('spa')),
     cleanUrls: bool('clean-urls', false),
     addedFields: parseAddedFields(pick<string[]>('header'), pick<string>('cache-control'), pick<string>('max-age'), fileValues.headers as string | undefined),
-    multiviews: bool('multiviews', true),
+    multiviews: bool('multiviews', SITE_DEFAULTS.multiviews),
     quiet: bool('quiet', false),
   };
 }

@@ -1,6 +1,7 @@
 import type { ContentCoding } from './compression/accept-encoding.js';
+import { SITE_DEFAULTS } from './defaults.js';
 import type { DotfilePolicy } from './hidden-names.js';
-import type { ExtensionMaps } from './media-type.js';
+import { DEFAULT_EXTENSION_MAPS, type ExtensionMaps } from './media-type.js';
 import type { RedirectRule } from './redirects.js';
 import type { PathFields } from './response-fields.js';
 
@@ -17,7 +18,8 @@ export interface SiteConfig {
   readonly secret?: string | undefined;
   /** Dotfiles: refused and unlisted ('deny') or served ('allow'); /.well-known/ always served. */
   readonly dotfiles: DotfilePolicy;
-  readonly traceEnabled: boolean;
+  /** The TRACE method (RFC 9110 section 9.3.8). */
+  readonly trace: boolean;
   readonly cgiEnabled: boolean;
   /** `--cors`: answer preflights and let any origin read the answers. */
   readonly cors: boolean;
@@ -30,8 +32,8 @@ export interface SiteConfig {
   /** How CGI programs are recognised and run; defaults in content/cgi.ts when absent. */
   readonly cgi?: CgiSettings;
   readonly extensionMaps: ExtensionMaps;
-  /** Transparent content negotiation among `name.*` variants and type maps; undefined: on. */
-  readonly multiviews?: boolean;
+  /** Transparent content negotiation among `name.*` variants and type maps. */
+  readonly multiviews: boolean;
   /** When set, GET /.well-known/access.log serves what this returns. */
   readonly accessLogSnapshot: (() => Promise<Buffer>) | undefined;
   /** When set, GET on this path answers 200 without looking at the root (--health). */
@@ -48,4 +50,34 @@ export interface CgiSettings {
   readonly timeoutMs: number;
   /** The PATH programs get: the one value of porta's own environment they see. */
   readonly searchPath: string;
+}
+
+/**
+ * What a caller says about a site: the root and where errors go, and any setting it wants
+ * other than the default. `defaultCharset`: a name, null for none, absent for the default.
+ */
+export type SiteSettings = Pick<SiteConfig, 'root' | 'reportError'> &
+  Partial<Omit<SiteConfig, 'root' | 'reportError' | 'extensionMaps'>> & { readonly defaultCharset?: string | null };
+
+/** The one place a site's defaults are applied: `porta serve`, `startServer()` and the tests' server. */
+export function makeSiteConfig(settings: SiteSettings): SiteConfig {
+  const { defaultCharset, ...rest } = settings;
+  // A setting given as undefined is a setting not given.
+  const given = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined)) as typeof rest;
+  return {
+    indexNames: SITE_DEFAULTS.indexNames,
+    redirects: [],
+    authFileName: SITE_DEFAULTS.authFileName,
+    dotfiles: SITE_DEFAULTS.dotfiles,
+    trace: SITE_DEFAULTS.trace,
+    cgiEnabled: false,
+    cors: SITE_DEFAULTS.cors,
+    fallback: { cleanUrls: false, spa: undefined },
+    addedFields: [],
+    compression: SITE_DEFAULTS.compression,
+    multiviews: SITE_DEFAULTS.multiviews,
+    accessLogSnapshot: undefined,
+    ...given,
+    extensionMaps: { ...DEFAULT_EXTENSION_MAPS, defaultCharset: defaultCharset === null ? undefined : (defaultCharset ?? SITE_DEFAULTS.defaultCharset) },
+  };
 }

@@ -80,7 +80,7 @@ export class RequestContext {
     readonly request: HttpRequest,
     readonly site: Site,
   ) {
-    this.permissions = { trace: site.config.traceEnabled };
+    this.permissions = { trace: site.config.trace };
   }
 
   addField(name: string, value: string): void {

@@ -6,15 +6,14 @@
 import { mkdir, mkdtemp, realpath, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { toAccessRecord } from '../../src/cli/access-logging.js';
 import { DEFAULT_LIMITS, type HttpLimits } from '../../src/http/limits.js';
 import type { LogFormat } from '../../src/log/access-record.js';
-import { formatAccessLine } from '../../src/log/format.js';
+import { logExchangesTo } from '../../src/log/exchange-record.js';
 import { openAccessLog, type AccessLogSink } from '../../src/log/sink.js';
 import { startHttpServer, type RunningHttpServer } from '../../src/net/http-server.js';
 import type { TlsCredentials } from '../../src/net/self-signed-certificate.js';
 import { DEFAULT_CGI_SETTINGS } from '../../src/site/content/cgi.js';
-import { DEFAULT_EXTENSION_MAPS } from '../../src/site/media-type.js';
+import { makeSiteConfig } from '../../src/site/config.js';
 import { parseRedirectRules } from '../../src/site/redirects.js';
 import type { PathFields } from '../../src/site/response-fields.js';
 import { createSiteHandler } from '../../src/site/site.js';
@@ -103,30 +102,45 @@ export async function startPorta(options: StartPortaOptions): Promise<PortaServe
   const sink: AccessLogSink = options.accessLogFile !== undefined ? await openAccessLog(options.accessLogFile) : new MemorySink();
   const logFormat = options.logFormat ?? 'common';
 
-  const handle = createSiteHandler({
-    root,
-    indexNames: options.indexNames ?? ['index.html'],
-    redirects: options.redirects !== undefined ? parseRedirectRules(options.redirects, 'test-redirects') : [],
-    authFileName: options.authFileName ?? 'WeMustProtectThisHouse!',
-    secret: options.secret,
-    dotfiles: options.dotfiles ?? 'deny',
-    traceEnabled: options.trace ?? true,
-    cgiEnabled: options.cgi ?? true,
-    compression: options.compression ?? ['br', 'gzip'],
-    cors: options.cors ?? false,
-    fallback: { cleanUrls: options.cleanUrls ?? false, spa: options.spa },
-    addedFields: options.addedFields ?? [],
-    cgi: {
-      extension: options.cgiExtension ?? DEFAULT_CGI_SETTINGS.extension,
-      timeoutMs: options.cgiTimeoutMs ?? DEFAULT_CGI_SETTINGS.timeoutMs,
-      searchPath: process.env.PATH ?? DEFAULT_CGI_SETTINGS.searchPath,
+  const handle = createSiteHandler(
+    makeSiteConfig({
+      root,
+      reportError: (error) => internalErrors.push(error),
+      indexNames: options.indexNames,
+      redirects: options.redirects !== undefined ? parseRedirectRules(options.redirects, 'test-redirects') : undefined,
+      authFileName: options.authFileName,
+      secret: options.secret,
+      dotfiles: options.dotfiles,
+      trace: options.trace,
+      // Tests of CGI start a site with programs in it; the CLI's default is what serve.md says.
+      cgiEnabled: options.cgi ?? true,
+      compression: options.compression,
+      cors: options.cors,
+      fallback: { cleanUrls: options.cleanUrls ?? false, spa: options.spa },
+      addedFields: options.addedFields,
+      cgi: {
+        extension: options.cgiExtension ?? DEFAULT_CGI_SETTINGS.extension,
+        timeoutMs: options.cgiTimeoutMs ?? DEFAULT_CGI_SETTINGS.timeoutMs,
+        searchPath: process.env.PATH ?? DEFAULT_CGI_SETTINGS.searchPath,
+      },
+      multiviews: options.multiviews,
+      accessLogSnapshot: options.exposeAccessLog === true ? () => sink.snapshot() : undefined,
+      healthPath: options.healthPath,
+    }),
+  );
+
+  /** Every line also kept here (unless discarded), for waitForLog(). */
+  const recording: AccessLogSink = {
+    write: (line) => {
+      if (options.discardLog === true) return;
+      sink.write(line);
+      logLines.push(line.replace(/\n$/, ''));
+      for (const waiter of [...waiters]) waiter();
     },
-    extensionMaps: DEFAULT_EXTENSION_MAPS,
-    multiviews: options.multiviews ?? true,
-    accessLogSnapshot: options.exposeAccessLog === true ? () => sink.snapshot() : undefined,
-    healthPath: options.healthPath,
-    reportError: (error) => internalErrors.push(error),
-  });
+    flush: () => sink.flush(),
+    close: () => sink.close(),
+    snapshot: () => sink.snapshot(),
+  };
 
   const server = await startHttpServer({
     host: '127.0.0.1',
@@ -137,13 +151,7 @@ export async function startPorta(options: StartPortaOptions): Promise<PortaServe
       limits: { ...DEFAULT_LIMITS, ...options.limits },
       serverField: SERVER_SOFTWARE,
       handle,
-      onExchange: (exchange) => {
-        const line = formatAccessLine(toAccessRecord(exchange), logFormat);
-        if (options.discardLog === true) return;
-        sink.write(line);
-        logLines.push(line.replace(/\n$/, ''));
-        for (const waiter of [...waiters]) waiter();
-      },
+      onExchange: logExchangesTo(recording, logFormat),
       onInternalError: (error) => internalErrors.push(error),
     },
   });

@@ -12,8 +12,7 @@ import { parseRequestHead } from '../../src/http/head-parser.js';
 import { DEFAULT_LIMITS } from '../../src/http/limits.js';
 import { NO_BODY } from '../../src/http/request-body.js';
 import type { HttpResponse } from '../../src/http/response.js';
-import type { SiteConfig } from '../../src/site/config.js';
-import { DEFAULT_EXTENSION_MAPS } from '../../src/site/media-type.js';
+import { makeSiteConfig, type SiteConfig } from '../../src/site/config.js';
 import { SITE_PHASES } from '../../src/site/phases.js';
 import type { Phase } from '../../src/site/pipeline.js';
 import { buildRepresentation } from '../../src/site/representation.js';
@@ -45,22 +44,7 @@ describe('site pipeline', () => {
       'big.bin': Buffer.alloc(300 * 1024, 7),
       'docs/index.html': '<p>docs</p>\n',
     });
-    config = {
-      root: site.root,
-      indexNames: ['index.html'],
-      redirects: [],
-      authFileName: 'WeMustProtectThisHouse!',
-      dotfiles: 'deny',
-      traceEnabled: true,
-      cgiEnabled: true,
-    compression: [],
-    cors: false,
-    fallback: { cleanUrls: false, spa: undefined },
-    addedFields: [],
-      extensionMaps: DEFAULT_EXTENSION_MAPS,
-      accessLogSnapshot: undefined,
-      reportError: () => undefined,
-    };
+    config = makeSiteConfig({ root: site.root, reportError: () => undefined, cgiEnabled: true, compression: [] });
   });
 
   after(() => site.cleanup());

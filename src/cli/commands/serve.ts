@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { DEFAULT_LIMITS } from '../../http/limits.js';
-import { formatAccessLine } from '../../log/format.js';
+import { logExchangesTo } from '../../log/exchange-record.js';
 import { openAccessLog, type AccessLogSink } from '../../log/sink.js';
 import { defaultMaxConnections } from '../../net/descriptor-limit.js';
 import { describeListenError } from '../../net/listen-error.js';
@@ -15,13 +15,12 @@ import { reachableUrls } from '../../net/network-urls.js';
 import { isWorkerProcess, onReloadRequest, reportFatalToPrimary, startWorkerPool, waitForPrimaryShutdownRequest } from '../../net/worker-pool.js';
 import type { RequestHandler } from '../../http/handler.js';
 import { createHttpsRedirectHandler } from '../../site/https-redirect.js';
-import { DEFAULT_EXTENSION_MAPS } from '../../site/media-type.js';
+import { makeSiteConfig } from '../../site/config.js';
 import { parseRedirectRules, type RedirectRule } from '../../site/redirects.js';
 import { stopAllCgiPrograms } from '../../cgi/process-runner.js';
 import { DEFAULT_CGI_SETTINGS } from '../../site/content/cgi.js';
 import { createSiteHandler } from '../../site/site.js';
 import { PORTA_VERSION, SERVER_SOFTWARE } from '../../version.js';
-import { toAccessRecord } from '../access-logging.js';
 import type { Command } from '../command.js';
 import { describeFileError, RuntimeFailure, UsageError } from '../errors.js';
 import { parseServeOptions, WORKER_SECRET_ENV, type ServeOptions } from '../serve-options.js';
@@ -153,26 +152,28 @@ let processSecret: string | undefined;
 
 /** The site as `options` describe it: made at start and again on every reload. */
 function makeSiteHandler(options: ServeOptions, redirects: RedirectRule[], sink: AccessLogSink): RequestHandler {
-  return createSiteHandler({
-    root: options.root,
-    indexNames: options.indexNames,
-    redirects,
-    authFileName: options.authFileName,
-    secret: options.secret ?? (processSecret ??= randomBytes(32).toString('hex')),
-    dotfiles: options.dotfiles,
-    traceEnabled: options.trace,
-    cgiEnabled: options.cgi,
-    compression: options.compression,
-    cors: options.cors,
-    fallback: { cleanUrls: options.cleanUrls, spa: options.spa },
-    addedFields: options.addedFields,
-    cgi: { extension: options.cgiExtension, timeoutMs: options.cgiTimeoutMs, searchPath: process.env.PATH ?? DEFAULT_CGI_SETTINGS.searchPath },
-    extensionMaps: { ...DEFAULT_EXTENSION_MAPS, defaultCharset: options.defaultCharset },
-    multiviews: options.multiviews,
-    accessLogSnapshot: options.exposeAccessLog ? () => sink.snapshot() : undefined,
-    healthPath: options.healthPath,
-    reportError: reportInternalError,
-  });
+  return createSiteHandler(
+    makeSiteConfig({
+      root: options.root,
+      reportError: reportInternalError,
+      indexNames: options.indexNames,
+      redirects,
+      authFileName: options.authFileName,
+      secret: options.secret ?? (processSecret ??= randomBytes(32).toString('hex')),
+      dotfiles: options.dotfiles,
+      trace: options.trace,
+      cgiEnabled: options.cgi,
+      compression: options.compression,
+      cors: options.cors,
+      fallback: { cleanUrls: options.cleanUrls, spa: options.spa },
+      addedFields: options.addedFields,
+      cgi: { extension: options.cgiExtension, timeoutMs: options.cgiTimeoutMs, searchPath: process.env.PATH ?? DEFAULT_CGI_SETTINGS.searchPath },
+      defaultCharset: options.defaultCharset ?? null,
+      multiviews: options.multiviews,
+      accessLogSnapshot: options.exposeAccessLog ? () => sink.snapshot() : undefined,
+      healthPath: options.healthPath,
+    }),
+  );
 }
 
 /** Everything a reload re-reads, checked before anything running is touched. */
@@ -211,7 +212,7 @@ async function runServer(args: readonly string[], startOptions: ServeOptions, ro
     headerTimeoutMs: options.headerTimeoutMs,
     sendTimeoutMs: options.sendTimeoutMs,
   };
-  const onExchange = (exchange: Parameters<typeof toAccessRecord>[0]): void => sink.write(formatAccessLine(toAccessRecord(exchange), options.logFormat));
+  const onExchange = logExchangesTo(sink, options.logFormat);
   let listeningPort = options.port;
   try {
     const maxConnections = options.maxConnections === 'auto' ? defaultMaxConnections() : options.maxConnections;

@@ -17,7 +17,9 @@ export const NONCE_LIFETIME_MS = 5 * 60 * 1000;
 
 const TIME_BYTES = 6;
 const ISSUER_BYTES = 4;
-const RANDOM_BYTES = 4;
+// 6 + 4 + 5 + 18 = 33 bytes, a multiple of 3: base64url then has no spare bits, so no
+// second spelling of a nonce decodes to the same bytes.
+const RANDOM_BYTES = 5;
 const MAC_BYTES = 18;
 const SIGNED_BYTES = TIME_BYTES + ISSUER_BYTES + RANDOM_BYTES;
 const NONCE_CHARS = Math.ceil(((SIGNED_BYTES + MAC_BYTES) * 4) / 3);

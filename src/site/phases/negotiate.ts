@@ -32,7 +32,7 @@ export const negotiatePhase: Phase = {
     const target = ctx.target;
     if (target === undefined) return undefined;
     if (target.kind === 'file' && !target.fsPath.endsWith(TYPE_MAP_EXTENSION)) return undefined;
-    if (ctx.site.config.multiviews === false) return undefined;
+    if (!ctx.site.config.multiviews) return undefined;
     const method = ctx.request.method;
     if (method !== 'GET' && method !== 'HEAD') return undefined;
     const path = ctx.path as RequestPath;

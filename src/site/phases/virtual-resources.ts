@@ -20,11 +20,11 @@ export const virtualResourcesPhase: Phase = {
   run(ctx) {
     const config = ctx.site.config;
     const path = ctx.path;
-    if (path === undefined) return optionsAsterisk(config.traceEnabled);
+    if (path === undefined) return optionsAsterisk(config.trace);
     if (config.accessLogSnapshot !== undefined && path.path === ACCESS_LOG_PATH) {
-      return accessLogResponse(ctx.request, config.accessLogSnapshot, config.traceEnabled);
+      return accessLogResponse(ctx.request, config.accessLogSnapshot, config.trace);
     }
-    if (config.healthPath !== undefined && path.path === config.healthPath) return healthResponse(ctx.request, config.traceEnabled);
+    if (config.healthPath !== undefined && path.path === config.healthPath) return healthResponse(ctx.request, config.trace);
     return undefined;
   },
 };

@@ -196,7 +196,11 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
   /** HttpRequest.clientGone of the exchange in progress (one function per connection, no allocation per request). */
   private readonly clientGone = (): AbortSignal => {
     const controller = (this.goneController ??= new AbortController());
-    if (this.state === 'closed' && !this.answerStarted) controller.abort();
+    if (!this.answerStarted && (this.state === 'closed' || this.clientEnded)) {
+      // Gone already (see onEnd): before the handler asked.
+      if (this.state !== 'closed') this.abandoned = true;
+      this.signalClientGone();
+    }
     return controller.signal;
   };
 

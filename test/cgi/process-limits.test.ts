@@ -143,6 +143,24 @@ describe('CGI programs end with their client, their exit and their deadline', ()
     });
   }
 
+  test('clients that send a request and close at once (connect, request, close): each exchange ends as 499, no program is left', T, async () => {
+    const logged = porta.logLines.length;
+    const cycles = 20;
+    for (let i = 0; i < cycles; i++) {
+      const conn = await RawConnection.open(porta.port);
+      conn.write(request('GET', `/bin/hold.cgi?cycle-${i}`));
+      conn.destroy();
+    }
+    // Each exchange is logged only once its program is gone (or was never started).
+    const lines = await porta.waitForLog(logged + cycles, 5000);
+    assert.equal(lines.slice(logged).filter((line) => / 499 /.test(line)).length, cycles, lines.slice(logged).join('\n'));
+    const noted = (await readdir(site.path('bin'))).filter((name) => /^hold-cycle-\d+\.(self|child)$/.test(name));
+    for (const name of noted) {
+      const pid = await readPid(site, name);
+      await eventually(async () => !(await isRunning(pid)), `${name} to be killed`, 3000);
+    }
+  });
+
   test('a program that exits while its child holds the output: 504 after the grace period, the child killed', T, async () => {
     const started = Date.now();
     const res = await fetchOne(porta.port, request('GET', '/bin/orphan.cgi?nohead'), { timeoutMs: 8000 });

@@ -39,6 +39,15 @@ if ($child == 0) { exec('sleep', '300'); exit 1; }
 note("orphan-$tag.child", $child);
 exit 0;
 `,
+  // Answers, closes its output, and runs on (the old trick for work after the answer).
+  'bin/after.cgi': `#!/usr/bin/perl
+${NOTE}
+$| = 1;
+print "Content-Type: text/plain\\n\\nanswered\\n";
+close(STDOUT);
+note("after.self", $$);
+sleep 300;
+`,
   'bin/env.cgi': `#!/usr/bin/perl
 print "Content-Type: text/plain\\n\\n";
 print "$_=$ENV{$_}\\n" for sort keys %ENV;
@@ -181,6 +190,18 @@ describe('CGI programs end with their client, their exit and their deadline', ()
     assert.ok(Date.now() - started < 6000, 'ended at the grace period, not at the deadline');
     const child = await readPid(site, 'orphan-head.child');
     await eventually(async () => !(await isRunning(child)), 'the child to be killed', 3000);
+  });
+
+  test('a program that closes its output and runs on: answered at once, stopped 2 s later, one log line', T, async () => {
+    const res = await fetchOne(porta.port, request('GET', '/bin/after.cgi'), { timeoutMs: 3000 });
+    assert.equal(res.status, 200);
+    assert.equal(res.text, 'answered\n');
+    const self = await readPid(site, 'after.self');
+    const answered = Date.now();
+    await eventually(async () => !(await isRunning(self)), 'the program to be stopped', 5000);
+    assert.ok(Date.now() - answered >= 1000, 'not before the grace period');
+    const entry = porta.internalErrors.find((e) => asLogged(e).includes('after.cgi'));
+    assertOneLine(entry, /^CGI \/bin\/after\.cgi: the program still ran 2 s after its output ended and was stopped$/);
   });
 
   test('a program past --cgi-timeout: 504, its child killed too, and one log line without a stack', T, async () => {

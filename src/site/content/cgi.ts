@@ -84,14 +84,14 @@ async function runProgram(ctx: RequestContext): Promise<HttpResponse> {
   const program = ctx.target as CachedFile;
   const settings = ctx.site.config.cgi ?? DEFAULT_CGI_SETTINGS;
   const scriptName = scriptNameOf(ctx, program);
+  const clientGone = request.clientGone?.();
+  if (clientGone?.aborted === true) return clientLeft(ctx, new CgiRunError('client-gone', scriptName, 'the client left before the program was started'));
   const maxPrograms = settings.maxPrograms ?? defaultCgiMax();
   if (runningCgiPrograms() >= maxPrograms) {
     // Each program is a process: past the cap the machine is protected, not the request.
     throw new HttpError(503, `The server is already running as many programs as it may (${maxPrograms}); try again shortly.`, { headers: [['Retry-After', BUSY_RETRY_AFTER]] });
   }
-  const clientGone = request.clientGone?.();
   const reportError = ctx.site.config.reportError;
-  if (clientGone?.aborted === true) return clientLeft(ctx, new CgiRunError('client-gone', scriptName, 'the client left before the program was started'));
   const peer = request.peer;
   const env = buildCgiEnvironment({
     serverSoftware: SERVER_SOFTWARE,

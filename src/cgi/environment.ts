@@ -41,6 +41,9 @@ export interface CgiRequestFacts {
  */
 const WITHHELD_FIELDS = new Set(['content-type', 'content-length', 'authorization', 'proxy-authorization', 'proxy', 'connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'keep-alive']);
 
+/** Field names that map to a variable name one-to-one: letters, digits and '-'. */
+const ENVIRONMENT_NAME = /^[A-Za-z0-9-]+$/;
+
 export function buildCgiEnvironment(facts: CgiRequestFacts): Record<string, string> {
   const host = facts.authority ?? hostForAddress(facts.localAddress, facts.localPort);
   const env: Record<string, string> = {
@@ -68,10 +71,13 @@ export function buildCgiEnvironment(facts: CgiRequestFacts): Record<string, stri
   if (facts.contentLength !== undefined) env.CONTENT_LENGTH = String(facts.contentLength);
   const contentType = facts.fields.get('content-type');
   if (contentType !== undefined) env.CONTENT_TYPE = asEnvironmentText(contentType);
-  // Section 4.1.18: each field as HTTP_<NAME>, '-' as '_', repeated fields joined.
+  // Section 4.1.18: each field as HTTP_<NAME>, '-' as '_', repeated fields joined. A name
+  // with any other character ('_', '.'...) is dropped, as Apache drops it: `X_Forwarded_For`
+  // would otherwise become the same HTTP_X_FORWARDED_FOR as the real `X-Forwarded-For` a
+  // proxy adds, and the client could speak for the proxy.
   for (const [name] of facts.fields.list) {
-    if (WITHHELD_FIELDS.has(name)) continue;
-    const variable = `HTTP_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+    if (WITHHELD_FIELDS.has(name) || !ENVIRONMENT_NAME.test(name)) continue;
+    const variable = `HTTP_${name.toUpperCase().replace(/-/g, '_')}`;
     if (variable in env) continue;
     env[variable] = asEnvironmentText(facts.fields.get(name) ?? '');
   }

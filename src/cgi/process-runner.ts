@@ -1,21 +1,34 @@
 /**
  * Runs one CGI program (RFC 3875): spawned directly (no shell) in its own process group,
  * with the request body on standard input and its output read as a header block and a
- * body. Every run has a deadline: past it the whole process group is killed. So is a run
- * whose body is abandoned (the client left, HEAD, a body cut short), and, when porta exits,
- * every run still going, so no program outlives the server that started it.
+ * body. Every run has an end, and at its end the whole process group is killed, so nothing
+ * a program started outlives its request:
+ * - its deadline (`timeoutMs`), whatever it is doing;
+ * - its client leaving (`clientGone`), or its body being abandoned (HEAD, a write cut short);
+ * - its exit and the end of its output, whichever comes second, or `graceMs` after the
+ *   first: a program that exits while something it started keeps its output open is ended
+ *   there (before its header block that is a failure: the client gets 504), and so is one
+ *   that closes its output and runs on;
+ * - porta exiting.
+ * Runs still going are counted (`runningCgiPrograms`), so the caller can cap them.
  */
 import type { ChildProcess } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { lazyBuiltin } from '../lazy-builtin.js';
-import { CgiHeaderParser, CgiOutputError, DEFAULT_MAX_HEADER_BYTES, type CgiHead } from './header-block.js';
+import { CgiHeaderParser, DEFAULT_MAX_HEADER_BYTES, type CgiHead } from './header-block.js';
+import { CgiRunError, type CgiFailure } from './run-error.js';
 
 /** Loaded by the first CGI request, not by every server. */
 const childProcess = lazyBuiltin<typeof import('node:child_process')>('node:child_process');
 
+/** How long a program's exit waits for its output to end, and the other way round. */
+export const DEFAULT_GRACE_MS = 2000;
+
 export interface CgiRunOptions {
   /** Absolute path of the program. */
   readonly program: string;
+  /** What names the program in error messages (its URL path). */
+  readonly label: string;
   /** Its working directory (the program's own directory, docs/serve.md, CGI programs). */
   readonly cwd: string;
   readonly env: Record<string, string>;
@@ -24,29 +37,18 @@ export interface CgiRunOptions {
   /** Called when the program stops reading its input before the end (it exited or closed it). */
   readonly onInputUnread?: () => void;
   readonly timeoutMs: number;
+  readonly graceMs?: number;
   readonly maxHeaderBytes?: number;
+  /** Aborted when the client has left: the run ends then. */
+  readonly clientGone?: AbortSignal;
   /** One line the program wrote to standard error (without its line end). */
   readonly onStderrLine: (line: string) => void;
-}
-
-/** The program ran past its deadline and was killed. */
-export class CgiTimeoutError extends Error {
-  constructor(timeoutMs: number) {
-    super(`the program ran longer than ${timeoutMs / 1000} s and was killed`);
-    this.name = 'CgiTimeoutError';
-  }
-}
-
-/** Reading the request body for the program failed (the body's own error is the cause). */
-export class CgiInputError extends Error {
-  constructor(readonly reason: unknown) {
-    super(`the request body could not be read: ${reason instanceof Error ? reason.message : String(reason)}`);
-    this.name = 'CgiInputError';
-  }
+  /** A condition that ended the run without failing its answer (e.g. a child holding the output after the answer began). */
+  readonly onCondition: (condition: CgiRunError) => void;
 }
 
 export interface CgiRun {
-  /** The header block, once complete; rejects with CgiOutputError, CgiTimeoutError, CgiInputError or a spawn error. */
+  /** The header block, once complete; rejects with a CgiRunError. */
   readonly head: Promise<CgiHead>;
   /** After the head: whether any body follows (resolves on the first byte or the end). */
   hasBody(): Promise<boolean>;
@@ -65,11 +67,17 @@ let exitHookInstalled = false;
 function killGroup(child: ChildProcess): void {
   if (child.pid === undefined) return;
   try {
-    // A negative pid names the process group: the program and whatever it started.
+    // A negative pid names the process group: the program and whatever it started. The
+    // group's id stays reserved while any member lives, so this reaches only the run's own.
     process.kill(-child.pid, 'SIGKILL');
   } catch {
     // Already gone.
   }
+}
+
+/** Programs started and not yet ended, in this process. */
+export function runningCgiPrograms(): number {
+  return running.size;
 }
 
 /** Kills every program still running (porta is stopping). */
@@ -83,6 +91,8 @@ export function runCgiProgram(options: CgiRunOptions): CgiRun {
     exitHookInstalled = true;
     process.on('exit', stopAllCgiPrograms);
   }
+  const label = options.label;
+  const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
   const child = childProcess().spawn(options.program, [], {
     cwd: options.cwd,
     env: options.env,
@@ -94,7 +104,10 @@ export function runCgiProgram(options: CgiRunOptions): CgiRun {
   const stdout = child.stdout as Readable;
   const stderr = child.stderr as Readable;
   let exited = false;
-  let killed = false;
+  let outputEnded = false;
+  /** The run has ended: its group was killed and it no longer counts as running. */
+  let over = false;
+  let failure: CgiRunError | undefined;
   let headDone = false;
   let rest: Buffer = Buffer.alloc(0);
   let rejectHead: (error: unknown) => void = () => undefined;
@@ -105,33 +118,64 @@ export function runCgiProgram(options: CgiRunOptions): CgiRun {
   });
   // The handler may never await it (it failed first): no unhandled rejection.
   head.catch(() => undefined);
+  let graceTimer: NodeJS.Timeout | undefined;
+  const signal = options.clientGone;
 
-  const kill = (): void => {
-    if (killed) return;
-    killed = true;
+  /** Ends the run: kills whatever is left of its process group (idempotent). */
+  const end = (): void => {
+    if (over) return;
+    over = true;
     clearTimeout(timer);
-    if (!exited) killGroup(child);
+    clearTimeout(graceTimer);
+    signal?.removeEventListener('abort', onClientGone);
+    killGroup(child);
     running.delete(child);
   };
-  /** Ends the run with an error: before the head the head fails; after it the body does. */
-  const fail = (error: unknown): void => {
-    kill();
+  /** Ends the run with a failure: before the head the head fails; after it the body does. */
+  const fail = (kind: CgiFailure, detail: string, reason?: unknown): void => {
+    if (over) return;
+    failure = new CgiRunError(kind, label, detail, reason);
+    end();
     if (!headDone) {
       headDone = true;
-      rejectHead(error);
+      rejectHead(failure);
     }
-    if (!stdout.readableEnded) stdout.destroy(error instanceof Error ? error : new Error(String(error)));
+    if (!stdout.readableEnded && !stdout.destroyed) stdout.destroy(failure);
+  };
+  const onClientGone = (): void => fail('client-gone', 'the client left before the answer was out; the program was stopped');
+
+  /** One of exit and end of output has happened: the other gets `graceMs`. */
+  const exitOrOutputEnded = (): void => {
+    if (over) return;
+    if (exited && outputEnded) {
+      end();
+      return;
+    }
+    if (graceTimer !== undefined) return;
+    graceTimer = setTimeout(() => {
+      const seconds = graceMs / 1000;
+      if (!exited) {
+        options.onCondition(new CgiRunError('orphaned-output', label, `the program still ran ${seconds} s after its output ended and was stopped`));
+        end();
+      } else if (!headDone) {
+        fail('orphaned-output', `the program exited, but something it started kept its output open; stopped after ${seconds} s`);
+      } else {
+        // The answer has begun: killing the holders ends the output, and with it the answer.
+        options.onCondition(new CgiRunError('orphaned-output', label, `the program exited, but something it started kept its output open; stopped after ${seconds} s`));
+        end();
+      }
+    }, graceMs);
+    graceTimer.unref();
   };
 
-  const timer = setTimeout(() => fail(new CgiTimeoutError(options.timeoutMs)), options.timeoutMs);
+  const timer = setTimeout(() => fail('timeout', `the program ran longer than ${options.timeoutMs / 1000} s and was killed`), options.timeoutMs);
   timer.unref();
   if (child.pid !== undefined) running.add(child);
 
-  child.on('error', (error) => fail(error));
+  child.on('error', (error) => fail('spawn', `the program could not be run: ${error.message}`, error));
   child.on('exit', () => {
     exited = true;
-    running.delete(child);
-    clearTimeout(timer);
+    exitOrOutputEnded();
   });
 
   // Standard error: line by line to porta's error output; an endless line is cut.
@@ -165,7 +209,7 @@ export function runCgiProgram(options: CgiRunOptions): CgiRun {
       input.unpipe(stdin);
       options.onInputUnread?.();
     });
-    input.on('error', (error) => fail(new CgiInputError(error)));
+    input.on('error', (error) => fail('input', `the request body could not be read: ${error.message}`, error));
     input.pipe(stdin);
   }
 
@@ -177,7 +221,7 @@ export function runCgiProgram(options: CgiRunOptions): CgiRun {
     try {
       parsed = parser.push(chunk);
     } catch (error) {
-      fail(error);
+      fail('output', describe(error), error);
       return;
     }
     if (parsed === undefined) return;
@@ -193,21 +237,31 @@ export function runCgiProgram(options: CgiRunOptions): CgiRun {
     try {
       parser.end();
     } catch (error) {
-      fail(error);
+      fail('output', describe(error), error);
     }
   };
   stdout.on('data', onHeadData);
   stdout.on('end', onHeadEnd);
-  stdout.on('error', () => undefined);
-  // A body abandoned before its end (the client left, the writer stopped) kills the program.
-  stdout.on('close', () => {
-    if (!stdout.readableEnded) kill();
+  stdout.on('end', () => {
+    outputEnded = true;
+    exitOrOutputEnded();
   });
+  stdout.on('error', () => undefined);
+  // A body abandoned before its end (the client left, the writer stopped) ends the run.
+  stdout.on('close', () => {
+    if (!stdout.readableEnded) end();
+  });
+
+  if (signal !== undefined) {
+    if (signal.aborted) onClientGone();
+    else signal.addEventListener('abort', onClientGone, { once: true });
+  }
 
   return {
     head,
     hasBody() {
       if (rest.length > 0) return Promise.resolve(true);
+      if (stdout.destroyed || stdout.readableEnded) return Promise.resolve(false);
       return new Promise<boolean>((resolve) => {
         const settle = (result: boolean): void => {
           stdout.off('readable', onReadable);
@@ -229,6 +283,12 @@ export function runCgiProgram(options: CgiRunOptions): CgiRun {
       });
     },
     body() {
+      if (stdout.destroyed) {
+        // The run failed between its head and now (a timeout, the client leaving): a body that fails the same way.
+        const failed = new Readable({ read() {} });
+        failed.destroy(failure ?? new CgiRunError('client-gone', label, 'the answer was abandoned'));
+        return failed;
+      }
       if (rest.length > 0) stdout.unshift(rest);
       rest = Buffer.alloc(0);
       // Paused since the head was read; flowing starts on the next tick, after the reader attaches.
@@ -236,10 +296,12 @@ export function runCgiProgram(options: CgiRunOptions): CgiRun {
       return stdout;
     },
     kill() {
-      kill();
+      end();
       if (!stdout.destroyed) stdout.destroy();
     },
   };
 }
 
-export { CgiOutputError };
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -30,6 +30,7 @@ export const SERVE_FLAGS: Readonly<Record<string, FlagSpec>> = {
   cgi: { kind: 'boolean' },
   'cgi-ext': { kind: 'string', value: 'SUFFIX' },
   'cgi-timeout': { kind: 'string', value: 'SEC' },
+  'cgi-max': { kind: 'string', value: 'N|auto' },
   trace: { kind: 'boolean' },
   'access-log': { kind: 'string', value: 'FILE', path: { literals: ['-', 'off'] } },
   'log-format': { kind: 'string', value: 'common|combined' },
@@ -87,6 +88,8 @@ export interface ServeOptions {
   readonly cgi: boolean;
   readonly cgiExtension: string;
   readonly cgiTimeoutMs: number;
+  /** Most CGI programs running at once, for the whole server; 'auto': 16 per CPU core. */
+  readonly cgiMax: number | 'auto';
   readonly trace: boolean;
   readonly accessLog: string;
   readonly logFormat: 'common' | 'combined';
@@ -204,6 +207,8 @@ export function parseServeOptions(args: readonly string[], env: NodeJS.ProcessEn
   if (compression === undefined) throw new UsageError(`${compress.source} must be on, off, gzip or br, got '${compress.value}'`);
   const cgiExtension = text('cgi-ext', '.cgi');
   if (cgiExtension.value === '' || cgiExtension.value.includes('/')) throw new UsageError(`${cgiExtension.source} must be a file-name suffix without '/', like .cgi`);
+  const cgiMaxChoice = text('cgi-max', 'auto');
+  const cgiMax = cgiMaxChoice.value === 'auto' ? 'auto' : parseInteger(cgiMaxChoice.value, cgiMaxChoice.source, 1, 1_000_000);
   const host = text('host', '0.0.0.0').value;
   if (host === '') throw new UsageError('--host must not be empty');
   const tls = parseTlsSource(pick<string>('tls-cert').value, pick<string>('tls-key').value, bool('tls-self-signed', false));
@@ -229,6 +234,7 @@ export function parseServeOptions(args: readonly string[], env: NodeJS.ProcessEn
     cgi: bool('cgi', true),
     cgiExtension: cgiExtension.value,
     cgiTimeoutMs: seconds('cgi-timeout', '30'),
+    cgiMax,
     trace: bool('trace', SITE_DEFAULTS.trace),
     accessLog: text('access-log', '-').value,
     logFormat: logFormat.value,

@@ -108,6 +108,12 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
   private sendBlockedSince = 0;
   /** Answering paused until the socket drains. */
   private awaitingDrain = false;
+  /** The exchange's client-gone signal, once its handler has asked for it. */
+  private goneController: AbortController | undefined;
+  /** The exchange's answer has been handed to the writer. */
+  private answerStarted = false;
+  /** The client ended its side before the answer began, and the handler was told: no answer is sent. */
+  private abandoned = false;
 
   constructor(
     private readonly transport: Transport,
@@ -146,6 +152,25 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
       this.sendBlockedSince = Date.now();
       this.refreshDeadline();
     }
+  }
+
+  /** HttpRequest.clientGone of the exchange in progress (one function per connection, no allocation per request). */
+  private readonly clientGone = (): AbortSignal => {
+    const controller = (this.goneController ??= new AbortController());
+    if (!this.answerStarted && (this.state === 'closed' || this.clientEnded)) {
+      // Gone already (see onEnd): before the handler asked.
+      if (this.state !== 'closed') this.abandoned = true;
+      this.signalClientGone();
+    }
+    return controller.signal;
+  };
+
+  /** The client left while the exchange's handler was still working on the answer: tell it. */
+  private signalClientGone(): void {
+    const controller = this.goneController;
+    if (controller === undefined || this.answerStarted) return;
+    this.goneController = undefined;
+    controller.abort();
   }
 
   /** Graceful shutdown: idle connections close now, busy ones after their response. */
@@ -201,9 +226,17 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
     if (this.state === 'head' && !this.awaitingDrain) {
       this.processRequests();
       if (this.state === 'head') this.close();
-    } else if (this.state === 'busy' && this.body !== undefined && !this.body.finished) {
-      // The body fails only if it is still short once the buffered bytes are used.
-      this.pumpBody();
+      return;
+    }
+    if (this.state !== 'busy') return;
+    // The body fails only if it is still short once the buffered bytes are used.
+    if (this.body !== undefined && !this.body.finished) this.pumpBody();
+    if (this.goneController !== undefined && !this.answerStarted && this.state === 'busy') {
+      // A handler still working (a CGI program) for a client that has ended its side: the
+      // client is taken to have left, as nginx takes it, so the work stops and its answer,
+      // when it comes, is not sent. Answers that were ready in time are still sent.
+      this.abandoned = true;
+      this.signalClientGone();
     }
   }
 
@@ -220,6 +253,7 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
     this.context.budget.forget(this);
     const body = this.body;
     if (body !== undefined && !body.finished) body.fail(new HttpError(400, 'The connection closed before the whole request body arrived.', { close: true }));
+    this.signalClientGone();
     this.context.sweeper.delete(this);
     this.onClosed(this);
   }
@@ -318,6 +352,9 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
     this.current = head;
     this.responseDone = false;
     this.continueSent = false;
+    this.goneController = undefined;
+    this.answerStarted = false;
+    this.abandoned = false;
     this.body = framing.kind === 'none' ? undefined : new BodyReader(this, framing, limit);
     const request: HttpRequest = {
       method: head.method,
@@ -334,6 +371,7 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
       body: this.body ?? NO_BODY,
       peer: this,
       receivedAt: this.headStartedAt,
+      clientGone: this.clientGone,
     };
     let result: HttpResponse | Promise<HttpResponse>;
     try {
@@ -427,12 +465,15 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
   }
 
   private send(head: RequestHead, response: HttpResponse): void {
-    if (this.state === 'closed') {
+    if (this.state === 'closed' || this.abandoned) {
       // The client left before the answer was ready; the log still says what it would have got.
       releaseBody(response);
       this.logExchange(head.requestLine, head, response.status, 0, response.user);
+      if (this.state !== 'closed') this.destroy();
       return;
     }
+    this.answerStarted = true;
+    this.goneController = undefined;
     const body = this.body;
     const closeForBody = this.unreadBodyForcesClose();
     // A handler still reading the body (a CGI program answering while it reads its input)

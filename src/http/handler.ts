@@ -12,6 +12,14 @@ export interface HttpRequest extends RequestHead {
   readonly peer: Peer;
   /** Time the first byte of this request's head arrived (ms since epoch). */
   readonly receivedAt: number;
+  /**
+   * A signal that aborts when the client leaves before this exchange's answer has gone out:
+   * the connection closed, or the client ended its side before the answer began (as nginx
+   * counts it); the answer is then not sent. Made on the first call, for a handler whose
+   * work would otherwise outlive its client (a CGI program). Absent when no connection made
+   * the request.
+   */
+  readonly clientGone?: () => AbortSignal;
 }
 
 /**

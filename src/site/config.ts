@@ -48,6 +48,8 @@ export interface CgiSettings {
   readonly extension: string;
   /** A program running longer is killed (504 when nothing was sent yet). */
   readonly timeoutMs: number;
+  /** Most programs running at once in this process, 503 beyond; default 16 per CPU core. */
+  readonly maxPrograms?: number;
   /** The PATH programs get: the one value of porta's own environment they see. */
   readonly searchPath: string;
 }

@@ -57,7 +57,7 @@ describe('CGI environment', () => {
     assert.equal('HTTP_CONTENT_TYPE' in some, false);
   });
 
-  test('fields as HTTP_*: repeated ones joined, credentials and Proxy withheld, UTF-8 kept', () => {
+  test('fields as HTTP_*: repeated ones joined, credentials, Proxy and odd names withheld, UTF-8 kept', () => {
     const env = buildCgiEnvironment(
       facts({}, [
         ['x-multi', 'a'],
@@ -72,9 +72,23 @@ describe('CGI environment', () => {
     assert.equal(env.HTTP_X_MULTI, 'a, b');
     assert.equal('HTTP_AUTHORIZATION' in env, false);
     assert.equal('HTTP_PROXY' in env, false);
-    assert.equal(env.HTTP_ACCEPT_LANGUAGE, 'x');
+    assert.equal('HTTP_ACCEPT_LANGUAGE' in env, false, "a name with '.' is dropped, as Apache drops it");
     assert.equal(env.HTTP_X_NAME, 'Jürgen');
     assert.equal(env.HTTP_PATH, '/evil');
     assert.equal(env.PATH, '/usr/bin:/bin', 'a field never replaces a variable of the server');
+  });
+
+  test("a name with '_' never becomes a variable, so it cannot pose as the field it resembles", () => {
+    for (const order of [0, 1]) {
+      const fields: Array<[string, string]> = [
+        ['x_forwarded_for', '6.6.6.6'],
+        ['x-forwarded-for', '192.0.2.7'],
+      ];
+      if (order === 1) fields.reverse();
+      const env = buildCgiEnvironment(facts({}, fields));
+      assert.equal(env.HTTP_X_FORWARDED_FOR, '192.0.2.7');
+    }
+    const alone = buildCgiEnvironment(facts({}, [['x_forwarded_for', '6.6.6.6']]));
+    assert.equal('HTTP_X_FORWARDED_FOR' in alone, false);
   });
 });

@@ -44,6 +44,8 @@ export interface StartPortaOptions {
   /** CGI suffix and time limit (defaults: '.cgi', 30 s). */
   readonly cgiExtension?: string;
   readonly cgiTimeoutMs?: number;
+  /** Most CGI programs running at once (--cgi-max; default 16 per CPU core). */
+  readonly cgiMax?: number;
   readonly logFormat?: LogFormat;
   /** Serve the log at /.well-known/access.log. */
   readonly exposeAccessLog?: boolean;
@@ -121,6 +123,7 @@ export async function startPorta(options: StartPortaOptions): Promise<PortaServe
       cgi: {
         extension: options.cgiExtension ?? DEFAULT_CGI_SETTINGS.extension,
         timeoutMs: options.cgiTimeoutMs ?? DEFAULT_CGI_SETTINGS.timeoutMs,
+        ...(options.cgiMax !== undefined ? { maxPrograms: options.cgiMax } : {}),
         searchPath: process.env.PATH ?? DEFAULT_CGI_SETTINGS.searchPath,
       },
       multiviews: options.multiviews,

@@ -18,7 +18,7 @@ import { createHttpsRedirectHandler } from '../../site/https-redirect.js';
 import { makeSiteConfig } from '../../site/config.js';
 import { parseRedirectRules, type RedirectRule } from '../../site/redirects.js';
 import { stopAllCgiPrograms } from '../../cgi/process-runner.js';
-import { DEFAULT_CGI_SETTINGS } from '../../site/content/cgi.js';
+import { DEFAULT_CGI_SETTINGS, defaultCgiMax } from '../../site/content/cgi.js';
 import { createSiteHandler } from '../../site/site.js';
 import { PORTA_VERSION, SERVER_SOFTWARE } from '../../version.js';
 import type { Command } from '../command.js';
@@ -49,6 +49,8 @@ Options:
   --cgi, --no-cgi            run executable *.cgi files as CGI programs for GET, HEAD and POST (default on)
   --cgi-ext SUFFIX           file-name suffix of CGI programs (default .cgi)
   --cgi-timeout SEC          CGI programs running longer are killed, 504 if nothing was sent (default 30)
+  --cgi-max N|auto           CGI programs running at once, 503 beyond (default auto: 16 per CPU core;
+                             shared out among --workers)
   --trace, --no-trace        the TRACE method (default on)
   --access-log FILE          where the access log goes: '-' stdout (default), a file, or 'off'
   --log-format FORMAT        common (default) or combined
@@ -167,13 +169,28 @@ function makeSiteHandler(options: ServeOptions, redirects: RedirectRule[], sink:
       cors: options.cors,
       fallback: { cleanUrls: options.cleanUrls, spa: options.spa },
       addedFields: options.addedFields,
-      cgi: { extension: options.cgiExtension, timeoutMs: options.cgiTimeoutMs, searchPath: process.env.PATH ?? DEFAULT_CGI_SETTINGS.searchPath },
+      cgi: {
+        extension: options.cgiExtension,
+        timeoutMs: options.cgiTimeoutMs,
+        maxPrograms: cgiMaxPerProcess(options),
+        searchPath: process.env.PATH ?? DEFAULT_CGI_SETTINGS.searchPath,
+      },
       defaultCharset: options.defaultCharset ?? null,
       multiviews: options.multiviews,
       accessLogSnapshot: options.exposeAccessLog ? () => sink.snapshot() : undefined,
       healthPath: options.healthPath,
     }),
   );
+}
+
+/**
+ * This process's share of --cgi-max: the cap protects the machine, so N workers divide it
+ * (rounded up, at least one each) rather than each running the whole number.
+ */
+function cgiMaxPerProcess(options: ServeOptions): number {
+  const total = options.cgiMax === 'auto' ? defaultCgiMax() : options.cgiMax;
+  const processes = options.workers === 'auto' ? availableParallelism() : options.workers;
+  return Math.max(1, Math.ceil(total / processes));
 }
 
 /** Everything a reload re-reads, checked before anything running is touched. */

@@ -6,12 +6,15 @@
  *
  * The answer is the program's: its status (`Status`), its fields, and its output streamed
  * as the body, at the pace the client reads. A program that fails before a valid header
- * block is a 500, one that takes too long a 504; what it wrote is never shown raw.
+ * block is a 500, one that takes too long a 504; what it wrote is never shown raw. At most
+ * `maxPrograms` run at once in this process; beyond that the answer is 503.
  */
+import { availableParallelism } from 'node:os';
 import { basename, dirname } from 'node:path';
-import { CgiOutputError, type CgiHead } from '../../cgi/header-block.js';
+import type { CgiHead } from '../../cgi/header-block.js';
 import { buildCgiEnvironment } from '../../cgi/environment.js';
-import { CgiInputError, CgiTimeoutError, runCgiProgram, type CgiRun } from '../../cgi/process-runner.js';
+import { runCgiProgram, runningCgiPrograms, type CgiRun } from '../../cgi/process-runner.js';
+import { CgiRunError } from '../../cgi/run-error.js';
 import { HTML_TYPE, renderStatusPage } from '../../http/error-page.js';
 import { HttpError } from '../../http/http-error.js';
 import { BodyError } from '../../http/request-body.js';
@@ -23,11 +26,28 @@ import type { RequestContext } from '../context.js';
 import type { CachedFile } from '../file-cache.js';
 import type { ContentHandler } from './handler.js';
 
+/** Programs per CPU core that may run at once, by default (`--cgi-max`). */
+export const CGI_PROGRAMS_PER_CORE = 16;
+
+/** The default cap on programs running at once: 16 per CPU core of this machine. */
+export function defaultCgiMax(): number {
+  return CGI_PROGRAMS_PER_CORE * availableParallelism();
+}
+
 export const DEFAULT_CGI_SETTINGS: CgiSettings = Object.freeze({
   extension: '.cgi',
   timeoutMs: 30_000,
   searchPath: '/usr/local/bin:/usr/bin:/bin',
 });
+
+/** Retry-After of the 503 that a full house of programs gets, in seconds. */
+const BUSY_RETRY_AFTER = '5';
+
+/**
+ * Logged (never sent: there is nobody to send it to) when the client left before the
+ * program answered; nginx logs the same case as 499.
+ */
+const CLIENT_LEFT_STATUS = 499;
 
 const ANY_EXECUTE_BIT = 0o111;
 
@@ -64,6 +84,14 @@ async function runProgram(ctx: RequestContext): Promise<HttpResponse> {
   const program = ctx.target as CachedFile;
   const settings = ctx.site.config.cgi ?? DEFAULT_CGI_SETTINGS;
   const scriptName = scriptNameOf(ctx, program);
+  const clientGone = request.clientGone?.();
+  if (clientGone?.aborted === true) return clientLeft(ctx, new CgiRunError('client-gone', scriptName, 'the client left before the program was started'));
+  const maxPrograms = settings.maxPrograms ?? defaultCgiMax();
+  if (runningCgiPrograms() >= maxPrograms) {
+    // Each program is a process: past the cap the machine is protected, not the request.
+    throw new HttpError(503, `The server is already running as many programs as it may (${maxPrograms}); try again shortly.`, { headers: [['Retry-After', BUSY_RETRY_AFTER]] });
+  }
+  const reportError = ctx.site.config.reportError;
   const peer = request.peer;
   const env = buildCgiEnvironment({
     serverSoftware: SERVER_SOFTWARE,
@@ -85,21 +113,24 @@ async function runProgram(ctx: RequestContext): Promise<HttpResponse> {
     fields: request.fields,
     searchPath: settings.searchPath,
   });
-  const reportError = ctx.site.config.reportError;
   const run = runCgiProgram({
     program: program.fsPath,
+    label: scriptName,
     cwd: dirname(program.fsPath),
     env,
     input: body.present ? body.stream() : undefined,
     onInputUnread: () => body.discard(),
     timeoutMs: settings.timeoutMs,
+    ...(clientGone !== undefined ? { clientGone } : {}),
     onStderrLine: (line) => reportError(`${scriptName}: ${line}`),
+    onCondition: reportError,
   });
   let head: CgiHead;
   try {
     head = await run.head;
   } catch (error) {
-    throw answerForFailure(error, scriptName);
+    if (error instanceof CgiRunError && error.failure === 'client-gone') return clientLeft(ctx, error);
+    throw answerForFailure(error);
   }
   if (head.redirect && !(await run.hasBody())) return redirectPage(head, run);
   return {
@@ -141,15 +172,26 @@ function redirectPage(head: CgiHead, run: CgiRun): HttpResponse {
   };
 }
 
-/** What the client is told when the program gave no usable answer; the cause goes to the error log. */
-function answerForFailure(error: unknown, scriptName: string): HttpError {
-  if (error instanceof CgiInputError && error.reason instanceof BodyError) return error.reason.httpError;
-  const cause = new Error(`CGI ${scriptName}: ${error instanceof Error ? error.message : String(error)}`);
-  if (error instanceof CgiTimeoutError) {
-    return new HttpError(504, 'The program did not answer in time and was stopped.', { cause });
+/** The client left first: one line in the error log, and a status for the access log only. */
+function clientLeft(ctx: RequestContext, condition: CgiRunError): HttpResponse {
+  ctx.site.config.reportError(condition);
+  return { status: CLIENT_LEFT_STATUS, headers: [], body: { kind: 'none' }, close: true };
+}
+
+/** What the client is told when the program gave no usable answer; the cause (one line) goes to the error log. */
+function answerForFailure(error: unknown): HttpError {
+  if (!(error instanceof CgiRunError)) return new HttpError(500, 'The program could not be run.', { cause: error });
+  switch (error.failure) {
+    case 'input':
+      if (error.reason instanceof BodyError) return error.reason.httpError;
+      return new HttpError(500, 'The request body could not be passed to the program.', { cause: error });
+    case 'timeout':
+      return new HttpError(504, 'The program did not answer in time and was stopped.', { cause: error });
+    case 'orphaned-output':
+      return new HttpError(504, 'The program exited without finishing its answer, and was stopped.', { cause: error });
+    case 'output':
+      return new HttpError(500, 'The program did not produce a valid response.', { cause: error });
+    default:
+      return new HttpError(500, 'The program could not be run.', { cause: error });
   }
-  if (error instanceof CgiOutputError) {
-    return new HttpError(500, 'The program did not produce a valid response.', { cause });
-  }
-  return new HttpError(500, 'The program could not be run.', { cause });
 }

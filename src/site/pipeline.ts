@@ -7,17 +7,18 @@
  */
 import type { HttpResponse } from '../http/response.js';
 import type { RequestContext } from './context.js';
+import type { MaybePromise } from '../maybe-async.js';
 
 export type PhaseResult = HttpResponse | undefined;
 
 export interface Phase {
   /** Short name, for the design notes and the tests of the order. */
   readonly name: string;
-  run(ctx: RequestContext): PhaseResult | Promise<PhaseResult>;
+  run(ctx: RequestContext): MaybePromise<PhaseResult>;
 }
 
 /** Runs `phases` from `start` until one answers. The last phase must always answer. */
-export function runPhases(phases: readonly Phase[], ctx: RequestContext, start = 0): HttpResponse | Promise<HttpResponse> {
+export function runPhases(phases: readonly Phase[], ctx: RequestContext, start = 0): MaybePromise<HttpResponse> {
   for (let i = start; i < phases.length; i++) {
     const result = (phases[i] as Phase).run(ctx);
     if (result === undefined) continue;

@@ -14,6 +14,7 @@ import { RequestContext, type Site } from './context.js';
 import { DEFAULT_FILE_CACHE_OPTIONS, FileCache } from './file-cache.js';
 import { SITE_PHASES } from './phases.js';
 import { runPhases, type Phase } from './pipeline.js';
+import { settle, type MaybePromise } from '../maybe-async.js';
 
 export function createSite(config: SiteConfig): Site {
   const cache = new FileCache({
@@ -38,21 +39,13 @@ export function createSiteHandler(config: SiteConfig, phases: readonly Phase[] =
   return (request) => handleRequest(site, phases, request);
 }
 
-function handleRequest(site: Site, phases: readonly Phase[], request: HttpRequest): HttpResponse | Promise<HttpResponse> {
+function handleRequest(site: Site, phases: readonly Phase[], request: HttpRequest): MaybePromise<HttpResponse> {
   const ctx = new RequestContext(request, site);
-  let result: HttpResponse | Promise<HttpResponse>;
-  try {
-    result = runPhases(phases, ctx);
-  } catch (error) {
-    return answerError(ctx, error);
-  }
-  if (result instanceof Promise) {
-    return result.then(
-      (response) => ctx.finish(response),
-      (error: unknown) => answerError(ctx, error),
-    );
-  }
-  return ctx.finish(result);
+  return settle(
+    () => runPhases(phases, ctx),
+    (response) => ctx.finish(response),
+    (error) => answerError(ctx, error),
+  );
 }
 
 /** An HttpError is an answer (its cause goes to the error log); anything else is the connection's 500. */

@@ -18,6 +18,7 @@ import { verifyBasic, verifyDigest, type Verdict } from '../auth/verify.js';
 import type { RequestContext } from '../context.js';
 import type { CachedTarget } from '../file-cache.js';
 import type { Phase, PhaseResult } from '../pipeline.js';
+import type { MaybePromise } from '../../maybe-async.js';
 
 /**
  * The directory answer last used for a cached target: while it is fresh, a request for the
@@ -54,7 +55,7 @@ export const finalAuthPhase: Phase = {
 };
 
 /** Finds the control file governing `target` and authenticates the request against it. */
-function authorize(ctx: RequestContext, target: CachedTarget): PhaseResult | Promise<PhaseResult> {
+function authorize(ctx: RequestContext, target: CachedTarget): MaybePromise<PhaseResult> {
   const files = ctx.site.auth.files;
   // The time the request arrived: fresh enough for a 1 s window, and it costs no clock read.
   const now = ctx.request.receivedAt;

@@ -12,6 +12,7 @@
 import type { RequestContext } from '../context.js';
 import type { Resolution } from '../file-cache.js';
 import type { Phase, PhaseResult } from '../pipeline.js';
+import { andThen, type MaybePromise } from '../../maybe-async.js';
 import type { RequestPath } from '../url-path.js';
 
 export const fallbackPhase: Phase = {
@@ -27,30 +28,24 @@ export const fallbackPhase: Phase = {
     if (last === '' || last.includes('.')) return undefined;
     if (cleanUrls) {
       const html = lookup(ctx, `${path.path}.html`, [...path.segments.slice(0, -1), `${last}.html`]);
-      const next = (resolution: Resolution | undefined): PhaseResult | Promise<PhaseResult> => {
+      return andThen(html, (resolution) => {
         if (resolution !== undefined && use(ctx, resolution)) return undefined;
         return spa === undefined ? undefined : trySpa(ctx, spa);
-      };
-      return html instanceof Promise ? html.then(next) : next(html);
+      });
     }
     return trySpa(ctx, spa as string);
   },
 };
 
-function trySpa(ctx: RequestContext, spa: string): PhaseResult | Promise<PhaseResult> {
-  const found = lookup(ctx, spa, spa.slice(1).split('/'));
-  if (found instanceof Promise) {
-    return found.then((resolution) => {
-      if (resolution !== undefined) use(ctx, resolution);
-      return undefined;
-    });
-  }
-  if (found !== undefined) use(ctx, found);
-  return undefined;
+function trySpa(ctx: RequestContext, spa: string): MaybePromise<PhaseResult> {
+  return andThen(lookup(ctx, spa, spa.slice(1).split('/')), (resolution) => {
+    if (resolution !== undefined) use(ctx, resolution);
+    return undefined;
+  });
 }
 
 /** From the file cache: at once while fresh; undefined when it cannot be read (the 404 stands). */
-function lookup(ctx: RequestContext, key: string, segments: readonly string[]): Resolution | undefined | Promise<Resolution | undefined> {
+function lookup(ctx: RequestContext, key: string, segments: readonly string[]): MaybePromise<Resolution | undefined> {
   const cache = ctx.site.cache;
   return cache.peekResolution(key) ?? cache.resolve(key, segments).catch(() => undefined);
 }

@@ -12,6 +12,7 @@ import { TYPE_MAP_EXTENSION } from '../negotiation/directory-variants.js';
 import { Negotiator, type ListEntry, type Place } from '../negotiation/negotiator.js';
 import { NOT_FOUND_RESPONSE } from '../not-found.js';
 import type { Phase, PhaseResult } from '../pipeline.js';
+import { andThen, type MaybePromise } from '../../maybe-async.js';
 import type { RequestPath } from '../url-path.js';
 
 /** One negotiator per site (its caches live as long as the site). */
@@ -60,7 +61,7 @@ function placeOf(path: RequestPath): Place {
 }
 
 /** `/dir/name` is missing: negotiate among `name.*` in /dir/. */
-function negotiateName(ctx: RequestContext, path: RequestPath): PhaseResult | Promise<PhaseResult> {
+function negotiateName(ctx: RequestContext, path: RequestPath): MaybePromise<PhaseResult> {
   const name = path.segments[path.segments.length - 1] ?? '';
   // A trailing slash names a directory; a dot name is never negotiated (no dotfile variants).
   if (name === '' || name.charCodeAt(0) === 0x2e) return undefined;
@@ -83,7 +84,7 @@ function directoryPath(resolution: Resolution): string | undefined {
 }
 
 /** `now`: one clock reading for every freshness check of this request. */
-function negotiateIn(ctx: RequestContext, directory: string | undefined, name: string, place: Place, now: number): PhaseResult | Promise<PhaseResult> {
+function negotiateIn(ctx: RequestContext, directory: string | undefined, name: string, place: Place, now: number): MaybePromise<PhaseResult> {
   if (directory === undefined) return undefined;
   const entry = listOf(ctx, directory, name, place, now, true);
   if (entry instanceof Promise) return entry.then((later) => (later === undefined ? undefined : answer(ctx, later, undefined, Date.now())));
@@ -91,23 +92,21 @@ function negotiateIn(ctx: RequestContext, directory: string | undefined, name: s
 }
 
 /** `/dir/` has no index document: negotiate among `index.html.*` (each index name in turn). */
-function negotiateIndex(ctx: RequestContext, path: RequestPath, directory: CachedTarget): PhaseResult | Promise<PhaseResult> {
+function negotiateIndex(ctx: RequestContext, path: RequestPath, directory: CachedTarget): MaybePromise<PhaseResult> {
   if (directory.kind !== 'directory') return undefined;
   const place = placeOf(path);
   const names = ctx.site.config.indexNames;
-  const tryFrom = (i: number): PhaseResult | Promise<PhaseResult> => {
+  const tryFrom = (i: number): MaybePromise<PhaseResult> => {
     if (i >= names.length) return undefined;
     const entry = listOf(ctx, directory.fsPath, names[i] as string, place, Date.now(), false);
-    const next = (found: ListEntry | undefined): PhaseResult | Promise<PhaseResult> => (found === undefined ? tryFrom(i + 1) : answer(ctx, found, directory, Date.now()));
-    return entry instanceof Promise ? entry.then(next) : next(entry);
+    return andThen(entry, (found) => (found === undefined ? tryFrom(i + 1) : answer(ctx, found, directory, Date.now())));
   };
   return tryFrom(0);
 }
 
 /** A type map requested by its own name. */
-function negotiateTypeMap(ctx: RequestContext, map: CachedFile, place: Place): PhaseResult | Promise<PhaseResult> {
-  const entry = negotiatorOf(ctx).listForTypeMap(map, place);
-  return entry instanceof Promise ? entry.then((later) => answer(ctx, later, undefined, Date.now())) : answer(ctx, entry, undefined, Date.now());
+function negotiateTypeMap(ctx: RequestContext, map: CachedFile, place: Place): MaybePromise<PhaseResult> {
+  return andThen(negotiatorOf(ctx).listForTypeMap(map, place), (entry) => answer(ctx, entry, undefined, Date.now()));
 }
 
 /** The variant list of `name` in a directory; undefined when it has no variants. */
@@ -122,7 +121,7 @@ function listOf(
   place: Place,
   now: number,
   rememberNone: boolean,
-): ListEntry | undefined | Promise<ListEntry | undefined> {
+): MaybePromise<ListEntry | undefined> {
   const cache = ctx.site.cache;
   const contents = cache.directories.peek(directory, now);
   if (contents !== undefined) {
@@ -139,7 +138,7 @@ function listOf(
 }
 
 /** Answers 300/406, or makes the chosen variant the target. */
-function answer(ctx: RequestContext, entry: ListEntry, indexOf: CachedTarget | undefined, now: number): PhaseResult | Promise<PhaseResult> {
+function answer(ctx: RequestContext, entry: ListEntry, indexOf: CachedTarget | undefined, now: number): MaybePromise<PhaseResult> {
   // A type map that names no file porta would serve has no representation: 404 (never the map itself).
   const fallback = ctx.target?.kind === 'file' ? NOT_FOUND_RESPONSE : undefined;
   if (entry.list.variants.length === 0) return fallback;

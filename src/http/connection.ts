@@ -584,7 +584,7 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
     if (this.awaitingDrain) {
       // Only the send timeout runs while the client is not reading.
     } else if (this.state === 'head') {
-      deadline = this.headStartedAt !== 0 ? this.headStartedAt + limits.headerTimeoutMs : this.idleSince + this.idleTimeoutMs();
+      deadline = this.headDue();
     } else if (this.bodyWaitSince !== 0) {
       deadline = this.bodyWaitSince + limits.headerTimeoutMs;
     }
@@ -595,6 +595,11 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
     this.deadline = deadline;
   }
 
+  /** When the head being received (header timeout) or the wait for one (idle timeout) runs out. */
+  private headDue(): number {
+    return this.headStartedAt !== 0 ? this.headStartedAt + this.context.limits.headerTimeoutMs : this.idleSince + this.idleTimeoutMs();
+  }
+
   /** A new connection gets the header timeout for its first request, later ones the keep-alive timeout. */
   private idleTimeoutMs(): number {
     return this.fresh ? this.context.limits.headerTimeoutMs : this.context.limits.keepAliveTimeoutMs;
@@ -603,11 +608,20 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
   /** A head that cannot be parsed: answer with its status and close (docs/protocol.md, connections). */
   private failBeforeRequest(error: unknown, buf: Buffer, start: number): void {
     const httpError = error instanceof HttpError ? error : new HttpError(400, 'The request could not be parsed.', { close: true });
+    this.answerAndClose(errorResponse(httpError), this.partialRequestLine(buf, start), undefined);
+  }
+
+  /**
+   * What did arrive of a request line that will not be served, for the log: at most 1 KiB up
+   * to its end, '-' when nothing came (as Apache logs it). An HTTP/1.0 one makes the answer
+   * suit an HTTP/1.0 client.
+   */
+  private partialRequestLine(buf: Buffer, start: number): string {
     const lf = buf.indexOf(0x0a, start);
-    const lineEnd = lf === -1 ? Math.min(buf.length, start + 1024) : Math.min(lf, start + 1024);
-    const requestLine = buf.toString('latin1', start, lineEnd).replace(/\r$/, '');
-    if (requestLine.endsWith(' HTTP/1.0')) this.lastVersion = 'HTTP/1.0';
-    this.answerAndClose(errorResponse(httpError), requestLine, undefined);
+    const end = Math.min(lf === -1 ? buf.length : lf, start + 1024);
+    const line = buf.toString('latin1', start, end).replace(/\r$/, '');
+    if (line.endsWith(' HTTP/1.0')) this.lastVersion = 'HTTP/1.0';
+    return line === '' ? '-' : line;
   }
 
   /** Sends a server-made response (400, 408, 413...) and closes: the stream is out of sync. */
@@ -659,8 +673,7 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
       return;
     }
     if (this.state === 'head' && !this.awaitingDrain) {
-      const due = this.headStartedAt !== 0 ? this.headStartedAt + limits.headerTimeoutMs : this.idleSince + this.idleTimeoutMs();
-      if (now >= due) {
+      if (now >= this.headDue()) {
         this.answerTimeout();
         return;
       }
@@ -685,15 +698,8 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
     const message = receivedSomething
       ? 'The request was not received completely within the time allowed.'
       : 'The connection was idle for too long and is being closed.';
-    // Log what did arrive of the request line (Apache logs "-" only when nothing came).
-    let requestLine = '-';
     const partial = this.pending;
-    if (partial !== undefined && partial.length > 0) {
-      const lf = partial.indexOf(0x0a);
-      requestLine = partial.toString('latin1', 0, Math.min(lf === -1 ? partial.length : lf, 1024)).replace(/^[\r\n]+|\r$/g, '');
-      if (requestLine === '') requestLine = '-';
-      if (requestLine.endsWith(' HTTP/1.0')) this.lastVersion = 'HTTP/1.0';
-    }
+    const requestLine = partial === undefined ? '-' : this.partialRequestLine(partial, skipLeadingEmptyLines(partial, 0, partial.length));
     this.answerAndClose(statusPageResponse(408, message, { close: true }), requestLine, undefined);
   }
 

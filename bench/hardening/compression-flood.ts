@@ -34,7 +34,7 @@ function poorlyCompressibleText(bytes: number): Buffer {
   return Buffer.from(lines.join('\n').slice(0, bytes), 'latin1');
 }
 
-const bodies = Array.from({ length: files }, (_, i) => poorlyCompressibleText(kib * 1024));
+const bodies = Array.from({ length: files }, () => poorlyCompressibleText(kib * 1024));
 const entries = Object.fromEntries(bodies.map((body, i) => [`f${i}.txt`, body]));
 const child = await startPortaChild(entries, ['--access-log', 'off'], (seconds + 60) * 1000);
 const { port, pid } = child;

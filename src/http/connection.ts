@@ -128,6 +128,16 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
   private current: RequestHead | undefined;
   private body: BodyReader | undefined;
   private continueSent = false;
+  /** Aborted when the connection closes (made only when a handler asks for it). */
+  private gone: AbortController | undefined;
+  /** The requests' clientGone: one function per connection, callable unbound. */
+  private readonly clientGone = (): AbortSignal => {
+    if (this.gone === undefined) {
+      this.gone = new AbortController();
+      if (this.state === 'closed') this.gone.abort();
+    }
+    return this.gone.signal;
+  };
   private responseDone = false;
   /** Body bytes received when draining began, to bound the drain. */
   private drainFrom = 0;
@@ -256,6 +266,7 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
     const body = this.body;
     if (body !== undefined && !body.finished) body.fail(new HttpError(400, 'The connection closed before the whole request body arrived.', { close: true }));
     this.context.sweeper.delete(this);
+    this.gone?.abort();
     this.onClosed(this);
   }
 
@@ -370,6 +381,7 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
       body: this.body ?? NO_BODY,
       peer: this,
       receivedAt: this.headStartedAt,
+      clientGone: this.clientGone,
     };
     let result: HttpResponse | Promise<HttpResponse>;
     try {

@@ -12,6 +12,11 @@ export interface HttpRequest extends RequestHead {
   readonly peer: Peer;
   /** Time the first byte of this request's head arrived (ms since epoch). */
   readonly receivedAt: number;
+  /**
+   * A signal aborted when the client's connection closes: work still waiting to be done for
+   * this request (a queued compression) is then for nobody. Made on first call.
+   */
+  readonly clientGone?: () => AbortSignal;
 }
 
 /**

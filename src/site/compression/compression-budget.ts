@@ -84,3 +84,8 @@ export function resetCompressionBudget(limits: Partial<GateLimits> = {}, budgetB
   inFlight.clear();
   started = 0;
 }
+
+/** Tests only: the gate itself (to hold its slots). */
+export function compressionGate(): CompressionGate {
+  return gate;
+}

@@ -59,8 +59,6 @@ export class CompressionGate {
         resolve(null);
       };
       const waiter: Waiter = { resolve, timer: setTimeout(leave, this.limits.maxWaitMs), signal, onAbort: leave };
-      // A waiting request must not keep a stopping server alive.
-      waiter.timer.unref();
       signal?.addEventListener('abort', leave, { once: true });
       this.#queue.push(waiter);
     });

@@ -31,7 +31,11 @@ export type EncodedBytes = Buffer | null;
 
 let gate = new CompressionGate(defaultLimits());
 let cache = new ByteBudgetLru<EncodedBytes>(ENCODED_BUDGET_BYTES, (bytes) => VERDICT_COST + (bytes?.length ?? 0));
-/** Compressions on their way, so that many requests for one file make one copy. */
+/**
+ * Compressions on their way, so that many requests for one file make one copy. Those that
+ * join one wait with it: if it never gets a slot (its own client left, or the deadline), they
+ * are answered uncompressed too.
+ */
 const inFlight = new Map<string, Promise<EncodedBytes | undefined>>();
 let started = 0;
 

@@ -27,7 +27,7 @@ import type { BudgetMember, ByteBudget } from './byte-budget.js';
 import type { DeadlineSweeper, HasDeadline } from './deadline-sweeper.js';
 import type { InFlightExchanges } from './in-flight.js';
 import { errorResponse, statusPageResponse } from './error-page.js';
-import type { CompletedExchange, HttpRequest, RequestHandler } from './handler.js';
+import type { ClientGoneOptions, CompletedExchange, HttpRequest, RequestHandler } from './handler.js';
 import { checkIncompleteHead, findHeadEnd, parseRequestHead, skipLeadingEmptyLines } from './head-parser.js';
 import { HttpError } from './http-error.js';
 import type { HttpLimits } from './limits.js';
@@ -110,6 +110,8 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
   private awaitingDrain = false;
   /** The exchange's client-gone signal, once its handler has asked for it. */
   private goneController: AbortController | undefined;
+  /** The handler asked to count the client's half-close as leaving (a CGI program's work). */
+  private halfCloseIsLeaving = false;
   /** The exchange's answer has been handed to the writer. */
   private answerStarted = false;
   /** The client ended its side before the answer began, and the handler was told: no answer is sent. */
@@ -155,9 +157,10 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
   }
 
   /** HttpRequest.clientGone of the exchange in progress (one function per connection, no allocation per request). */
-  private readonly clientGone = (): AbortSignal => {
+  private readonly clientGone = (options?: ClientGoneOptions): AbortSignal => {
     const controller = (this.goneController ??= new AbortController());
-    if (!this.answerStarted && (this.state === 'closed' || this.clientEnded)) {
+    if (options?.halfCloseCounts === true) this.halfCloseIsLeaving = true;
+    if (!this.answerStarted && (this.state === 'closed' || (this.clientEnded && this.halfCloseIsLeaving))) {
       // Gone already (see onEnd): before the handler asked.
       if (this.state !== 'closed') this.abandoned = true;
       this.signalClientGone();
@@ -231,7 +234,7 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
     if (this.state !== 'busy') return;
     // The body fails only if it is still short once the buffered bytes are used.
     if (this.body !== undefined && !this.body.finished) this.pumpBody();
-    if (this.goneController !== undefined && !this.answerStarted && this.state === 'busy') {
+    if (this.goneController !== undefined && this.halfCloseIsLeaving && !this.answerStarted && this.state === 'busy') {
       // A handler still working (a CGI program) for a client that has ended its side: the
       // client is taken to have left, as nginx takes it, so the work stops and its answer,
       // when it comes, is not sent. Answers that were ready in time are still sent.
@@ -353,6 +356,7 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
     this.responseDone = false;
     this.continueSent = false;
     this.goneController = undefined;
+    this.halfCloseIsLeaving = false;
     this.answerStarted = false;
     this.abandoned = false;
     this.body = framing.kind === 'none' ? undefined : new BodyReader(this, framing, limit);

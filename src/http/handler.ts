@@ -6,6 +6,11 @@ import type { RequestBody } from './request-body.js';
 import type { Peer, RequestHead } from './request.js';
 import type { HttpResponse } from './response.js';
 
+/** How HttpRequest.clientGone judges a client that half-closed. */
+export interface ClientGoneOptions {
+  readonly halfCloseCounts?: boolean;
+}
+
 /** A request as the handler sees it: the head, the content as a stream, and the peer. */
 export interface HttpRequest extends RequestHead {
   readonly body: RequestBody;
@@ -13,13 +18,14 @@ export interface HttpRequest extends RequestHead {
   /** Time the first byte of this request's head arrived (ms since epoch). */
   readonly receivedAt: number;
   /**
-   * A signal that aborts when the client leaves before this exchange's answer has gone out:
-   * the connection closed, or the client ended its side before the answer began (as nginx
-   * counts it); the answer is then not sent. Made on the first call, for a handler whose
-   * work would otherwise outlive its client (a CGI program). Absent when no connection made
-   * the request.
+   * A signal that aborts when the client leaves before this exchange's answer has gone out
+   * (the connection closed), so work that would outlive its client stops: a CGI program, a
+   * compression waiting for its turn. With `halfCloseCounts`, the client ending its side
+   * before the answer began counts as leaving too (as nginx counts it for a program's
+   * answer), and the answer is then not sent. Made on the first call. Absent when no
+   * connection made the request.
    */
-  readonly clientGone?: () => AbortSignal;
+  readonly clientGone?: (options?: ClientGoneOptions) => AbortSignal;
 }
 
 /**

@@ -84,7 +84,8 @@ async function runProgram(ctx: RequestContext): Promise<HttpResponse> {
   const program = ctx.target as CachedFile;
   const settings = ctx.site.config.cgi ?? DEFAULT_CGI_SETTINGS;
   const scriptName = scriptNameOf(ctx, program);
-  const clientGone = request.clientGone?.();
+  // A client that ends its side before the program answered has left (nginx counts it so).
+  const clientGone = request.clientGone?.({ halfCloseCounts: true });
   if (clientGone?.aborted === true) return clientLeft(ctx, new CgiRunError('client-gone', scriptName, 'the client left before the program was started'));
   const maxPrograms = settings.maxPrograms ?? defaultCgiMax();
   if (runningCgiPrograms() >= maxPrograms) {

@@ -2,7 +2,8 @@
  * Phase `encode`: a content coding for the selected file when the client accepts one
  * (RFC 9110 sections 8.4 and 12.5.3): a precompressed file beside it (`app.js.br`,
  * `app.js.gz`, as nginx's gzip_static) when there is one, else a compressed copy of a file
- * held in memory (compressible types of at least 1 KiB), made once per file version. Either
+ * held in memory (compressible types of at least 1 KiB), made once per file version within
+ * compression's budget (compression-budget.ts: else the file goes out uncompressed). Either
  * way the answer says `Vary: Accept-Encoding`, and a coded answer has its own ETag, so
  * conditional requests and ranges (which come after) apply to the coded bytes, as Apache's
  * mod_deflate does.
@@ -16,7 +17,7 @@ import type { Phase, PhaseResult } from '../pipeline.js';
 import type { RequestPath } from '../url-path.js';
 import { CodingChooser, type ContentCoding } from '../compression/accept-encoding.js';
 import { isCompressibleType } from '../compression/compressible.js';
-import { codedFormsOf, MIN_COMPRESS_BYTES, type CodedForms, type EncodedBody } from '../compression/encoded-representations.js';
+import { codedFormsOf, MIN_COMPRESS_BYTES, type CodedForms } from '../compression/encoded-representations.js';
 import { openCurrent } from './open.js';
 
 const SUFFIX: Readonly<Record<ContentCoding, string>> = { br: '.br', gzip: '.gz' };
@@ -141,21 +142,22 @@ function chooseSibling(ctx: RequestContext, forms: CodedForms, codings: readonly
   return useSibling(ctx, forms, coding, siblings[coding] as CachedFile);
 }
 
-/** The file beside this one when there is one, else the copy made here. */
+/** The file beside this one when there is one, else the copy made here (or none: identity). */
 function send(ctx: RequestContext, forms: CodedForms, coding: ContentCoding, sibling: CachedFile | undefined, plain: Buffer): PhaseResult | Promise<PhaseResult> {
   if (sibling !== undefined) return useSibling(ctx, forms, coding, sibling);
-  const slot = forms.encoded(coding, plain);
-  if (slot instanceof Promise) return slot.then((encoded) => useEncoded(ctx, forms, encoded));
-  return useEncoded(ctx, forms, slot);
+  const encoded = forms.encoded(coding, ctx.target as CachedFile, plain, ctx.request.clientGone);
+  if (encoded instanceof Promise) return encoded.then((bytes) => useEncoded(ctx, forms, coding, bytes));
+  return useEncoded(ctx, forms, coding, encoded);
 }
 
-function useEncoded(ctx: RequestContext, forms: CodedForms, encoded: EncodedBody | null): undefined {
-  if (encoded === null) {
+/** The compressed copy, or the file as it is (still saying Vary) when there is none. */
+function useEncoded(ctx: RequestContext, forms: CodedForms, coding: ContentCoding, encoded: Buffer | null | undefined): undefined {
+  if (encoded === null || encoded === undefined) {
     ctx.selected = forms.identity;
     return undefined;
   }
-  ctx.selected = encoded.representation;
-  ctx.source = { kind: 'buffer', data: encoded.bytes };
+  ctx.selected = forms.coded(coding);
+  ctx.source = { kind: 'buffer', data: encoded };
   return undefined;
 }
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { basicField, digestField, md5, parseChallenge } from '../helpers/auth-client.js';
 import { makeTempSite, type TempSite } from '../helpers/porta-server.js';
-import { fetchOne, request } from '../helpers/raw-client.js';
+import { fetchOne, RawConnection, request } from '../helpers/raw-client.js';
 import { runPorta, startPorta } from '../helpers/spawn-porta.js';
 
 const T = { timeout: 20_000 };
@@ -69,14 +69,22 @@ describe('porta passwd', () => {
       const p = Number(port);
       assert.equal((await fetchOne(p, request('GET', '/basic/page.txt'))).status, 401);
       assert.equal((await fetchOne(p, request('GET', '/basic/page.txt', [basicField('alice', 'second')]))).text, 'basic page\n');
-      // Nonces from either worker are good at the other: a fresh connection per request.
+      // A nonce is counted by the worker that issued it: the client answers the challenge on
+      // its connection, as browsers and curl do; each new connection may meet either worker.
       for (let i = 0; i < 4; i++) {
-        const refused = await fetchOne(p, request('GET', '/digest/page.txt'));
-        const challenge = parseChallenge(refused.get('www-authenticate') ?? '');
-        const { field } = digestField({ challenge, user: 'carol', password: 'secret', method: 'GET', uri: '/digest/page.txt', nc: 1 });
-        const ok = await fetchOne(p, request('GET', '/digest/page.txt', [field]));
-        assert.equal(ok.status, 200, ok.head);
-        assert.equal(ok.text, 'digest page\n');
+        const connection = await RawConnection.open(p);
+        try {
+          connection.write(request('GET', '/digest/page.txt'));
+          const [refused] = await connection.waitForResponses(1);
+          const challenge = parseChallenge(refused?.get('www-authenticate') ?? '');
+          const { field } = digestField({ challenge, user: 'carol', password: 'secret', method: 'GET', uri: '/digest/page.txt', nc: 1 });
+          connection.write(request('GET', '/digest/page.txt', [field]));
+          const [, ok] = await connection.waitForResponses(2);
+          assert.equal(ok?.status, 200, ok?.head);
+          assert.equal(ok?.text, 'digest page\n');
+        } finally {
+          connection.destroy();
+        }
       }
     } finally {
       await server.stop();

@@ -6,7 +6,7 @@
  * test/wire/digest-workers.test.ts.)
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { NonceCounts } from '../../src/site/auth/nonce-counts.js';
 import { NONCE_LIFETIME_MS } from '../../src/site/auth/nonces.js';

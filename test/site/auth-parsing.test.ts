@@ -8,7 +8,8 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { parseAuthorization, parseAuthParams, quoteString } from '../../src/site/auth/authorization.js';
 import { ControlFileError, parseControlFile } from '../../src/site/auth/control-file.js';
-import { checkNonce, makeNonce, newIssuer, NONCE_LIFETIME_MS, NonceCounts } from '../../src/site/auth/nonces.js';
+import { NonceCounts } from '../../src/site/auth/nonce-counts.js';
+import { checkNonce, makeNonce, newIssuer, NONCE_LIFETIME_MS } from '../../src/site/auth/nonces.js';
 import { md5, sha256 } from '../helpers/auth-client.js';
 
 describe('control file parser', () => {
@@ -153,38 +154,39 @@ describe('Digest nonces', () => {
     assert.notEqual(makeNonce(secret, 'R', now, issuer), makeNonce(secret, 'R', now, issuer));
   });
 
-  test('counts: first 1, then each next number; replays and skips refused', () => {
-    const counts = new NonceCounts(4);
+  test('counts: first 1, then each next number; replays, skips and another user refused', () => {
+    const counts = new NonceCounts({ maxNonces: 4 });
     const now = Date.now();
-    assert.equal(counts.accept('n', 2, now, now), false);
-    assert.equal(counts.accept('n', 1, now, now), true);
-    assert.equal(counts.accept('n', 1, now, now), false);
-    assert.equal(counts.accept('n', 3, now, now), false);
-    assert.equal(counts.accept('n', 2, now, now), true);
+    assert.equal(counts.accept('u', 'n', 2, now, now), false);
+    assert.equal(counts.accept('u', 'n', 1, now, now), true);
+    assert.equal(counts.accept('u', 'n', 1, now, now), false);
+    assert.equal(counts.accept('u', 'n', 3, now, now), false);
+    assert.equal(counts.accept('v', 'n', 2, now, now), false);
+    assert.equal(counts.accept('u', 'n', 2, now, now), true);
   });
 
   test('a full table makes room without ever accepting a used nonce again', () => {
     const max = 20;
-    const counts = new NonceCounts(max);
+    const counts = new NonceCounts({ maxNonces: max });
     const now = Date.now();
     // Another user's request, captured: its nonce was used once, at count 1.
-    assert.equal(counts.accept('victim', 1, now - 1000, now), true);
+    assert.equal(counts.accept('victim', 'v1', 1, now - 1000, now), true);
     // A valid user burns many live nonces, far past the table's size.
-    for (let i = 0; i < 10 * max; i++) assert.equal(counts.accept(`burn-${i}`, 1, now - 999 + i, now), true);
+    for (let i = 0; i < 10 * max; i++) assert.equal(counts.accept('burner', `burn-${i}`, 1, now - 999 + i, now), true);
     assert.ok(counts.size <= max, `${counts.size} nonces kept, at most ${max}`);
     // The captured request replayed: refused, whatever the table forgot meanwhile.
-    assert.equal(counts.accept('victim', 1, now - 1000, now), false);
-    assert.equal(counts.accept('victim', 2, now - 1000, now), false);
+    assert.equal(counts.accept('victim', 'v1', 1, now - 1000, now), false);
+    assert.equal(counts.accept('victim', 'v1', 2, now - 1000, now), false);
     // The newest nonces are still counted.
-    assert.equal(counts.accept(`burn-${10 * max - 1}`, 2, now - 999 + 10 * max - 1, now), true);
+    assert.equal(counts.accept('burner', `burn-${10 * max - 1}`, 2, now - 999 + 10 * max - 1, now), true);
   });
 
   test('expired nonces leave the table first', () => {
-    const counts = new NonceCounts(4);
+    const counts = new NonceCounts({ maxNonces: 4 });
     const now = Date.now();
     const old = now - NONCE_LIFETIME_MS - 1;
-    for (let i = 0; i < 4; i++) assert.equal(counts.accept(`old-${i}`, 1, old, old), true);
-    assert.equal(counts.accept('new', 1, now, now), true);
+    for (let i = 0; i < 4; i++) assert.equal(counts.accept('u', `old-${i}`, 1, old, old), true);
+    assert.equal(counts.accept('u', 'new', 1, now, now), true);
     assert.equal(counts.size, 1);
   });
 });

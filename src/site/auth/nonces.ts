@@ -4,8 +4,8 @@
  * the realm under the server secret. Any worker (and any host sharing `--secret`) can tell
  * one of its nonces from a forged one, and an old one is recognised as stale.
  *
- * Nonce counts (the replay defence) are the one piece of state, kept by the process that
- * issued the nonce: only that process accepts it. A nonce another process issued (another
+ * Nonce counts (the replay defence, nonce-counts.ts) are the one piece of state, kept by the
+ * process that issued the nonce: only that process accepts it. A nonce another process issued (another
  * worker, another host, this server before a restart) gets stale=true, so the client asks
  * again with a nonce of this process, transparently, one round trip later. So a captured
  * request can never be replayed to a second worker or after a restart.
@@ -69,53 +69,4 @@ export function checkNonce(secret: Buffer, realm: string, nonce: string, now: nu
 /** The opaque value for a realm: constant, derived from the secret, returned unchanged by clients. */
 export function makeOpaque(secret: Buffer, realm: string): string {
   return createHmac('sha256', secret).update('opaque\0').update(realm, 'utf8').digest().subarray(0, 16).toString('hex');
-}
-
-/**
- * The last nonce count accepted per nonce, in this process. Bounded: past `maxNonces` the
- * expired entries go, and if it is still full of live ones, the oldest-issued tenth is
- * forgotten, and with it every nonce issued up to the newest of those (`forgottenUpTo`): a
- * forgotten nonce is never accepted again (its client gets stale=true and a new nonce), so
- * making room can cost a client one round trip but never re-open a used nonce.
- */
-export class NonceCounts {
-  private readonly last = new Map<string, { count: number; issuedAt: number }>();
-  /** Nonces issued at or before this time and not in the table are refused. */
-  private forgottenUpTo = -1;
-
-  constructor(private readonly maxNonces = 100_000) {}
-
-  /**
-   * Accepts `count` for `nonce` if it is exactly the next one (1 for a nonce not seen yet),
-   * and records it; false for a replay, a skip, or a nonce forgotten to make room.
-   */
-  accept(nonce: string, count: number, issuedAt: number, now: number): boolean {
-    const seen = this.last.get(nonce);
-    if (seen !== undefined) {
-      if (count !== seen.count + 1) return false;
-      seen.count = count;
-      return true;
-    }
-    if (count !== 1 || issuedAt <= this.forgottenUpTo) return false;
-    if (this.last.size >= this.maxNonces) this.makeRoom(now);
-    this.last.set(nonce, { count, issuedAt });
-    return true;
-  }
-
-  /** How many nonces are counted now (for tests and the memory bound). */
-  get size(): number {
-    return this.last.size;
-  }
-
-  private makeRoom(now: number): void {
-    // An expired nonce is refused as stale by its time anyway: its count is no longer needed.
-    for (const [nonce, entry] of this.last) if (now - entry.issuedAt > NONCE_LIFETIME_MS) this.last.delete(nonce);
-    if (this.last.size < this.maxNonces) return;
-    const byAge = [...this.last].sort((a, b) => a[1].issuedAt - b[1].issuedAt);
-    const drop = byAge.slice(0, Math.max(1, Math.ceil(byAge.length / 10)));
-    for (const [nonce, entry] of drop) {
-      this.last.delete(nonce);
-      if (entry.issuedAt > this.forgottenUpTo) this.forgottenUpTo = entry.issuedAt;
-    }
-  }
 }

@@ -1,7 +1,8 @@
 /** A site's authentication state: the control-file cache, the nonce secret and counts. */
 import { randomBytes } from 'node:crypto';
 import { ControlFiles } from './control-files.js';
-import { newIssuer, NonceCounts } from './nonces.js';
+import { NonceCounts } from './nonce-counts.js';
+import { newIssuer } from './nonces.js';
 import type { AuthSecrets } from './verify.js';
 
 export interface SiteAuth extends AuthSecrets {

@@ -8,7 +8,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { HttpRequest } from '../../http/handler.js';
 import type { Credentials } from './authorization.js';
 import type { AuthRules, DigestAlgorithm } from './control-file.js';
-import { checkNonce, makeOpaque, type NonceCounts } from './nonces.js';
+import type { NonceCounts } from './nonce-counts.js';
+import { checkNonce, makeOpaque } from './nonces.js';
 
 export interface AuthSecrets {
   /** Key of the Digest nonces (`--secret`, or random per start). */
@@ -29,7 +30,6 @@ export type Verdict =
   | { readonly ok: 'bad'; readonly message: string };
 
 const REFUSED: Verdict = { ok: false, stale: false };
-const STALE: Verdict = { ok: false, stale: true };
 
 function hashHex(algorithm: DigestAlgorithm, text: string): string {
   return createHash(algorithm === 'MD5' ? 'md5' : 'sha256').update(text, 'utf8').digest('hex');
@@ -76,26 +76,32 @@ export function verifyDigest(rules: AuthRules, credentials: Credentials, request
   const qop = p.get('qop');
   const nc = p.get('nc');
   const cnonce = p.get('cnonce');
-  if (user === undefined || realm === undefined || nonce === undefined || uri === undefined || response === undefined) return REFUSED;
-  if (qop?.toLowerCase() !== 'auth' || nc === undefined || !NC.test(nc) || cnonce === undefined || cnonce === '') return REFUSED;
+  if (user === undefined) return REFUSED;
+  // Every refusal from here on names the user tried, for the access log.
+  const refused: Verdict = { ok: false, stale: false, user };
+  if (realm === undefined || nonce === undefined || uri === undefined || response === undefined) return refused;
+  if (qop?.toLowerCase() !== 'auth' || nc === undefined || !NC.test(nc) || cnonce === undefined || cnonce === '') return refused;
   const algorithm = p.get('algorithm');
-  if (algorithm !== undefined && algorithm.toUpperCase() !== rules.algorithm) return REFUSED;
+  if (algorithm !== undefined && algorithm.toUpperCase() !== rules.algorithm) return refused;
   const opaque = p.get('opaque');
-  if (opaque !== undefined && opaque !== makeOpaque(secrets.secret, rules.realm)) return REFUSED;
+  if (opaque !== undefined && opaque !== makeOpaque(secrets.secret, rules.realm)) return refused;
   // RFC 7616 section 3.4.6: credentials for another resource are a bad request.
   if (uri !== request.target && uri !== request.pathAndQuery) return { ok: 'bad', message: 'The Digest uri parameter does not name the request-target.' };
-  if (realm !== rules.realm) return REFUSED;
+  if (realm !== rules.realm) return refused;
   const nonceCheck = checkNonce(secrets.secret, rules.realm, nonce, now, secrets.issuer);
-  if (nonceCheck.kind === 'invalid') return REFUSED;
+  if (nonceCheck.kind === 'invalid') return refused;
 
   const h = (text: string): string => hashHex(rules.algorithm, text);
   const stored = rules.users.get(user);
   const ha1 = stored ?? (rules.algorithm === 'MD5' ? STAND_IN_MD5 : STAND_IN_SHA256);
   const expected = h(`${ha1}:${nonce}:${nc}:${cnonce}:auth:${h(`${request.method}:${uri}`)}`);
   const matches = sameHex(expected, response.toLowerCase());
-  if (stored === undefined || !matches) return { ok: false, stale: false, user };
-  if (nonceCheck.kind === 'stale') return STALE;
-  if (!secrets.counts.accept(nonce, Number.parseInt(nc, 16), nonceCheck.issuedAt, now)) return STALE;
+  if (stored === undefined || !matches) return refused;
+  // The password was right but the nonce is old, another process's, or its count was used (a
+  // replay is logged under the user it names): stale=true, RFC 7616 section 3.5.
+  const stale: Verdict = { ok: false, stale: true, user };
+  if (nonceCheck.kind === 'stale') return stale;
+  if (!secrets.counts.accept(user, nonce, Number.parseInt(nc, 16), nonceCheck.issuedAt, now)) return stale;
   const rspauth = h(`${ha1}:${nonce}:${nc}:${cnonce}:auth:${h(`:${uri}`)}`);
   return { ok: true, user, info: `rspauth="${rspauth}", qop=auth, nc=${nc}, cnonce="${cnonce.replace(/["\\]/g, (c) => `\\${c}`)}"` };
 }

@@ -55,3 +55,38 @@ export interface Transport {
   /** The protocol chosen by ALPN during a TLS handshake (RFC 7301); undefined without one. */
   readonly alpnProtocol: string | undefined;
 }
+
+/** The address a listener is bound to. */
+export interface ListenerAddress {
+  readonly address: string;
+  readonly family: string;
+  readonly port: number;
+}
+
+/** What a listener is asked to bind and how it treats what it accepts. */
+export interface ListenOptions {
+  readonly host: string;
+  readonly port: number;
+  /** Most connections open at once; more are closed as soon as they are accepted. */
+  readonly maxConnections?: number;
+  /** TLS over every accepted connection, with this certificate and key (PEM). */
+  readonly tls?: { readonly cert: string; readonly key: string };
+  /** A TLS handshake not done within this long is abandoned (the connection closed). */
+  readonly handshakeTimeoutMs: number;
+  /** Errors of the listening socket after it is bound (EMFILE on accept...): reported, not fatal. */
+  readonly onError: (error: Error) => void;
+}
+
+/** A bound port handing over each accepted connection (after its TLS handshake) as a Transport. */
+export interface Listener {
+  readonly address: ListenerAddress;
+  /** Replaces the TLS certificate for connections accepted from now on; throws if unusable. */
+  setTlsCredentials(credentials: { readonly cert: string; readonly key: string }): void;
+  /** Closes the connections still in their TLS handshake (they carry no request yet). */
+  abortHandshakes(): void;
+  /** Stops accepting; resolves once every connection it handed over has closed too. */
+  close(): Promise<void>;
+}
+
+/** Binds a listener; rejects with the system's error (EADDRINUSE, EACCES...) when it cannot. */
+export type Listen = (options: ListenOptions, onConnection: (transport: Transport) => void) => Promise<Listener>;

@@ -14,6 +14,7 @@
 import type { RequestContext } from '../context.js';
 import type { CachedFile, Resolution } from '../file-cache.js';
 import type { Phase, PhaseResult } from '../pipeline.js';
+import { andThen, type MaybePromise } from '../../maybe-async.js';
 import type { RequestPath } from '../url-path.js';
 import { CodingChooser, type ContentCoding } from '../compression/accept-encoding.js';
 import { isCompressibleType } from '../compression/compressible.js';
@@ -66,13 +67,11 @@ export const encodePhase: Phase = {
         return undefined;
       }
       const siblings = findSiblings(ctx, forms, [coding]);
-      if (siblings instanceof Promise) return siblings.then((found) => send(ctx, forms, coding, found[coding], source.data));
-      return send(ctx, forms, coding, siblings[coding], source.data);
+      return andThen(siblings, (found) => send(ctx, forms, coding, found[coding], source.data));
     }
     // Too large (or too small) to compress here: only files beside it can be on offer.
     const siblings = findSiblings(ctx, forms, codings);
-    if (siblings instanceof Promise) return siblings.then((found) => chooseSibling(ctx, forms, codings, found));
-    return chooseSibling(ctx, forms, codings, siblings);
+    return andThen(siblings, (found) => chooseSibling(ctx, forms, codings, found));
   },
 };
 
@@ -80,7 +79,7 @@ type Siblings = Partial<Record<ContentCoding, CachedFile>>;
 const NO_SIBLINGS: Siblings = Object.freeze({});
 
 /** The precompressed files beside the target, from the file cache (no I/O while it is fresh). */
-function findSiblings(ctx: RequestContext, forms: CodedForms, codings: readonly ContentCoding[]): Siblings | Promise<Siblings> {
+function findSiblings(ctx: RequestContext, forms: CodedForms, codings: readonly ContentCoding[]): MaybePromise<Siblings> {
   const path = ctx.path as RequestPath;
   const target = ctx.target as CachedFile;
   // The URL of the file itself: for an index document, the directory's path plus its name.
@@ -130,7 +129,7 @@ function baseName(fsPath: string): string {
   return fsPath.slice(fsPath.lastIndexOf('/') + 1);
 }
 
-function chooseSibling(ctx: RequestContext, forms: CodedForms, codings: readonly ContentCoding[], siblings: Siblings): PhaseResult | Promise<PhaseResult> {
+function chooseSibling(ctx: RequestContext, forms: CodedForms, codings: readonly ContentCoding[], siblings: Siblings): MaybePromise<PhaseResult> {
   const offered = codings.filter((coding) => siblings[coding] !== undefined);
   // Nothing could ever be sent coded: the answer does not vary.
   if (offered.length === 0) return undefined;
@@ -143,11 +142,10 @@ function chooseSibling(ctx: RequestContext, forms: CodedForms, codings: readonly
 }
 
 /** The file beside this one when there is one, else the copy made here (or none: identity). */
-function send(ctx: RequestContext, forms: CodedForms, coding: ContentCoding, sibling: CachedFile | undefined, plain: Buffer): PhaseResult | Promise<PhaseResult> {
+function send(ctx: RequestContext, forms: CodedForms, coding: ContentCoding, sibling: CachedFile | undefined, plain: Buffer): MaybePromise<PhaseResult> {
   if (sibling !== undefined) return useSibling(ctx, forms, coding, sibling);
   const encoded = forms.encoded(coding, ctx.target as CachedFile, plain, ctx.request.clientGone);
-  if (encoded instanceof Promise) return encoded.then((bytes) => useEncoded(ctx, forms, coding, bytes));
-  return useEncoded(ctx, forms, coding, encoded);
+  return andThen(encoded, (bytes) => useEncoded(ctx, forms, coding, bytes));
 }
 
 /** The compressed copy, or the file as it is (still saying Vary) when there is none. */
@@ -161,7 +159,7 @@ function useEncoded(ctx: RequestContext, forms: CodedForms, coding: ContentCodin
   return undefined;
 }
 
-function useSibling(ctx: RequestContext, forms: CodedForms, coding: ContentCoding, sibling: CachedFile): PhaseResult | Promise<PhaseResult> {
+function useSibling(ctx: RequestContext, forms: CodedForms, coding: ContentCoding, sibling: CachedFile): MaybePromise<PhaseResult> {
   ctx.releaseSource();
   if (sibling.body !== undefined) {
     ctx.selected = forms.sibling(coding, sibling);

@@ -1,5 +1,8 @@
 /**
- * One client connection: the state machine of docs/protocol.md.
+ * One client connection: the state machine of docs/protocol.md (connections). What belongs to
+ * the exchange in progress (its head, body, 100-continue, client-gone signal, body deadline)
+ * lives on its Http1Exchange; what outlives exchanges (unparsed bytes, idle and send
+ * deadlines, backpressure, the budget) lives here.
  *
  *   head --(head complete)--> busy --(response written and body done)--> head
  *
@@ -8,7 +11,7 @@
  * PENDING_HIGH_WATER. A request's body is not read until its handler asks for it (see
  * BodyReader); what the handler leaves unread is drained when small, else the connection
  * closes after the response. When the site answers synchronously (a cached file) a whole
- * pipelined batch is answered in one loop under socket.cork(), so it leaves in one write,
+ * pipelined batch is answered in one loop under transport.cork(), so it leaves in one write,
  * but never more than SEND_HIGH_WATER ahead of what the client has read: past it, the
  * connection stops reading and answering until the socket drains (backpressure).
  *
@@ -30,6 +33,7 @@ import { errorResponse, statusPageResponse } from './error-page.js';
 import type { ClientGoneOptions, CompletedExchange, HttpRequest, RequestHandler } from './handler.js';
 import { checkIncompleteHead, findHeadEnd, parseRequestHead, skipLeadingEmptyLines } from './head-parser.js';
 import { HttpError } from './http-error.js';
+import { Http1Exchange } from './http1-exchange.js';
 import type { HttpLimits } from './limits.js';
 import { NO_BODY } from './request-body.js';
 import type { Peer, RequestHead } from './request.js';
@@ -95,27 +99,12 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
   private looping = false;
   /** Set once the connection is closing: the deadline then ends the lingering close. */
   private lingering = false;
-  // The exchange in progress (state 'busy').
-  private current: RequestHead | undefined;
-  private body: BodyReader | undefined;
-  private continueSent = false;
-  private responseDone = false;
-  /** Body bytes received when draining began, to bound the drain. */
-  private drainFrom = 0;
-  /** Since when the connection has waited for body bytes the handler wants; 0 when not. */
-  private bodyWaitSince = 0;
+  /** The exchange in progress (state 'busy'), until its response and body are done. */
+  private exchange: Http1Exchange | undefined;
   /** Since when the socket's buffer has been full; 0 when it is not. */
   private sendBlockedSince = 0;
   /** Answering paused until the socket drains. */
   private awaitingDrain = false;
-  /** The exchange's client-gone signal, once its handler has asked for it. */
-  private goneController: AbortController | undefined;
-  /** The handler asked to count the client's half-close as leaving (a CGI program's work). */
-  private halfCloseIsLeaving = false;
-  /** The exchange's answer has been handed to the writer. */
-  private answerStarted = false;
-  /** The client ended its side before the answer began, and the handler was told: no answer is sent. */
-  private abandoned = false;
 
   constructor(
     private readonly transport: Transport,
@@ -158,21 +147,24 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
 
   /** HttpRequest.clientGone of the exchange in progress (one function per connection, no allocation per request). */
   private readonly clientGone = (options?: ClientGoneOptions): AbortSignal => {
-    const controller = (this.goneController ??= new AbortController());
-    if (options?.halfCloseCounts === true) this.halfCloseIsLeaving = true;
-    if (!this.answerStarted && (this.state === 'closed' || (this.clientEnded && this.halfCloseIsLeaving))) {
+    const exchange = this.exchange;
+    // Asked after its exchange is over: that client is gone as far as the handler goes.
+    if (exchange === undefined) return AbortSignal.abort();
+    const controller = (exchange.goneController ??= new AbortController());
+    if (options?.halfCloseCounts === true) exchange.halfCloseIsLeaving = true;
+    if (!exchange.answerStarted && (this.state === 'closed' || (this.clientEnded && exchange.halfCloseIsLeaving))) {
       // Gone already (see onEnd): before the handler asked.
-      if (this.state !== 'closed') this.abandoned = true;
-      this.signalClientGone();
+      if (this.state !== 'closed') exchange.abandoned = true;
+      this.signalClientGone(exchange);
     }
     return controller.signal;
   };
 
   /** The client left while the exchange's handler was still working on the answer: tell it. */
-  private signalClientGone(): void {
-    const controller = this.goneController;
-    if (controller === undefined || this.answerStarted) return;
-    this.goneController = undefined;
+  private signalClientGone(exchange: Http1Exchange | undefined): void {
+    const controller = exchange?.goneController;
+    if (exchange === undefined || controller === undefined || exchange.answerStarted) return;
+    exchange.goneController = undefined;
     controller.abort();
   }
 
@@ -194,7 +186,7 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
     this.pending = this.pending === undefined || this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
     this.syncBudget();
     if (this.state === 'head') this.processRequests();
-    else if (this.body !== undefined && !this.body.finished) this.pumpBody();
+    else if (this.exchange?.body !== undefined && !this.exchange.body.finished) this.pumpBody();
     this.syncBudget();
     if ((this.state as State) === 'closed') return;
     const held = this.pending?.length ?? 0;
@@ -232,14 +224,15 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
       return;
     }
     if (this.state !== 'busy') return;
+    const exchange = this.exchange;
     // The body fails only if it is still short once the buffered bytes are used.
-    if (this.body !== undefined && !this.body.finished) this.pumpBody();
-    if (this.goneController !== undefined && this.halfCloseIsLeaving && !this.answerStarted && this.state === 'busy') {
+    if (exchange?.body !== undefined && !exchange.body.finished) this.pumpBody();
+    if (exchange?.goneController !== undefined && exchange.halfCloseIsLeaving && !exchange.answerStarted && this.state === 'busy') {
       // A handler still working (a CGI program) for a client that has ended its side: the
       // client is taken to have left, as nginx takes it, so the work stops and its answer,
       // when it comes, is not sent. Answers that were ready in time are still sent.
-      this.abandoned = true;
-      this.signalClientGone();
+      exchange.abandoned = true;
+      this.signalClientGone(exchange);
     }
   }
 
@@ -254,9 +247,9 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
     this.pending = undefined;
     this.syncBudget();
     this.context.budget.forget(this);
-    const body = this.body;
+    const body = this.exchange?.body;
     if (body !== undefined && !body.finished) body.fail(new HttpError(400, 'The connection closed before the whole request body arrived.', { close: true }));
-    this.signalClientGone();
+    this.signalClientGone(this.exchange);
     this.context.sweeper.delete(this);
     this.onClosed(this);
   }
@@ -352,14 +345,9 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
     this.state = 'busy';
     this.deadline = 0;
     this.context.inFlight?.begin();
-    this.current = head;
-    this.responseDone = false;
-    this.continueSent = false;
-    this.goneController = undefined;
-    this.halfCloseIsLeaving = false;
-    this.answerStarted = false;
-    this.abandoned = false;
-    this.body = framing.kind === 'none' ? undefined : new BodyReader(this, framing, limit);
+    const body = framing.kind === 'none' ? undefined : new BodyReader(this, framing, limit);
+    const exchange = new Http1Exchange(head, body);
+    this.exchange = exchange;
     const request: HttpRequest = {
       method: head.method,
       target: head.target,
@@ -372,7 +360,7 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
       bodyFraming: head.bodyFraming,
       keepAlive: head.keepAlive,
       expectContinue: head.expectContinue,
-      body: this.body ?? NO_BODY,
+      body: body ?? NO_BODY,
       peer: this,
       receivedAt: this.headStartedAt,
       clientGone: this.clientGone,
@@ -385,11 +373,11 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
     }
     if (result instanceof Promise) {
       result.then(
-        (response) => this.send(head, response),
-        (error: unknown) => this.send(head, this.responseForError(error)),
+        (response) => this.send(exchange, response),
+        (error: unknown) => this.send(exchange, this.responseForError(error)),
       );
     } else {
-      this.send(head, result);
+      this.send(exchange, result);
     }
   }
 
@@ -397,23 +385,24 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
 
   /** RFC 9110 section 10.1.1: the handler wants the content, so tell a waiting client to send it. */
   bodyWanted(): void {
-    const head = this.current;
-    if (head?.expectContinue === true && !this.continueSent && (this.pending?.length ?? 0) === 0 && this.state === 'busy') {
-      this.continueSent = true;
+    const exchange = this.exchange;
+    if (exchange?.head.expectContinue === true && !exchange.continueSent && (this.pending?.length ?? 0) === 0 && this.state === 'busy') {
+      exchange.continueSent = true;
       this.transport.writeLatin1(CONTINUE_LINE);
     }
   }
 
   /** Moves body bytes from `pending` into the body for as long as it wants them. */
   pumpBody(): void {
-    const body = this.body;
-    if (body === undefined || this.state === 'closed') return;
+    const exchange = this.exchange;
+    const body = exchange?.body;
+    if (exchange === undefined || body === undefined || this.state === 'closed') return;
     while (!body.finished && body.wantsBytes()) {
       const buf = this.pending;
       if (buf === undefined || buf.length === 0) break;
       const consumed = body.take(buf, 0, buf.length);
       this.pending = consumed >= buf.length ? undefined : buf.subarray(consumed);
-      if (body.draining && body.received - this.drainFrom > DRAIN_LIMIT) {
+      if (body.draining && body.received - exchange.drainFrom > DRAIN_LIMIT) {
         // Too much to throw away: close after the response instead.
         body.fail(new HttpError(413, 'The unread request body is too large to skip.', { close: true }));
       }
@@ -421,8 +410,8 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
     }
     this.syncBudget();
     if (body.finished) {
-      this.bodyWaitSince = 0;
-      if (body.failure !== undefined && this.responseDone) {
+      exchange.bodyWaitSince = 0;
+      if (body.failure !== undefined && exchange.responseDone) {
         // The response is out and the rest of the body is unusable: close.
         this.close();
         return;
@@ -437,10 +426,10 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
     }
     if (body.wantsBytes()) {
       // Waiting for the client: read from it, under the body deadline.
-      if (this.bodyWaitSince === 0) this.bodyWaitSince = Date.now();
+      if (exchange.bodyWaitSince === 0) exchange.bodyWaitSince = Date.now();
       if (this.transport.isPaused() && !this.awaitingDrain) this.transport.resume();
     } else {
-      this.bodyWaitSince = 0;
+      exchange.bodyWaitSince = 0;
     }
     this.refreshDeadline();
   }
@@ -457,34 +446,35 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
   }
 
   /** Whether the unread rest of the body forces the connection to close after this response. */
-  private unreadBodyForcesClose(): boolean {
-    const body = this.body;
+  private unreadBodyForcesClose(exchange: Http1Exchange): boolean {
+    const body = exchange.body;
     if (body === undefined || body.finished) return body?.failure !== undefined;
     // The client may still be waiting for 100 Continue and never send the body.
-    if (this.current?.expectContinue === true && !this.continueSent && !body.requested) return true;
+    if (exchange.head.expectContinue && !exchange.continueSent && !body.requested) return true;
     // Still being read by the handler: judged when the response is out (maybeFinishExchange).
     if (body.streaming) return false;
     const remaining = body.remainingLength;
     return remaining !== undefined && remaining > DRAIN_LIMIT;
   }
 
-  private send(head: RequestHead, response: HttpResponse): void {
-    if (this.state === 'closed' || this.abandoned) {
+  private send(exchange: Http1Exchange, response: HttpResponse): void {
+    const head = exchange.head;
+    if (this.state === 'closed' || exchange.abandoned) {
       // The client left before the answer was ready; the log still says what it would have got.
       releaseBody(response);
       this.logExchange(head.requestLine, head, response.status, 0, response.user);
       if (this.state !== 'closed') this.destroy();
       return;
     }
-    this.answerStarted = true;
-    this.goneController = undefined;
-    const body = this.body;
-    const closeForBody = this.unreadBodyForcesClose();
+    exchange.answerStarted = true;
+    exchange.goneController = undefined;
+    const body = exchange.body;
+    const closeForBody = this.unreadBodyForcesClose(exchange);
     // A handler still reading the body (a CGI program answering while it reads its input)
     // keeps it until the response is out; only then is the rest drained.
     if (body !== undefined && !body.finished && !closeForBody && !body.streaming) {
       // Drain the rest while the response goes out.
-      this.drainFrom = body.received;
+      exchange.drainFrom = body.received;
       body.discard();
     }
     // A half-closed client still gets every pipelined answer; the close comes after the last.
@@ -508,13 +498,14 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
     if (outcome instanceof Promise) {
       const status = response.status;
       const user = response.user;
-      void outcome.then((done) => this.afterResponse(head, status, user, done));
+      void outcome.then((done) => this.afterResponse(exchange, status, user, done));
     } else {
-      this.afterResponse(head, response.status, response.user, outcome);
+      this.afterResponse(exchange, response.status, response.user, outcome);
     }
   }
 
-  private afterResponse(head: RequestHead, status: number, user: string | undefined, outcome: WriteOutcome): void {
+  private afterResponse(exchange: Http1Exchange, status: number, user: string | undefined, outcome: WriteOutcome): void {
+    const head = exchange.head;
     this.logExchange(head.requestLine, head, status, outcome.bodyBytes, user);
     if (outcome.error !== undefined) {
       // The head is out and the body failed midway: nothing more can be said on this connection.
@@ -527,18 +518,19 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
       this.close();
       return;
     }
-    this.responseDone = true;
+    exchange.responseDone = true;
     this.maybeFinishExchange();
   }
 
   /** The exchange ends when the response is written and the body fully read or drained. */
   private maybeFinishExchange(): void {
-    if (this.state !== 'busy' || !this.responseDone) return;
-    const body = this.body;
+    const exchange = this.exchange;
+    if (this.state !== 'busy' || exchange === undefined || !exchange.responseDone) return;
+    const body = exchange.body;
     if (body !== undefined && !body.finished) {
       if (body.streaming) {
         // The response is out and the handler has not read to the end: drain the rest.
-        this.drainFrom = body.received;
+        exchange.drainFrom = body.received;
         body.discard();
       }
       this.pumpBody();
@@ -550,10 +542,8 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
     }
     this.state = 'head';
     this.fresh = false;
-    this.current = undefined;
-    this.body = undefined;
+    this.exchange = undefined;
     this.headStartedAt = 0;
-    this.bodyWaitSince = 0;
     if (this.transport.writableLength > SEND_HIGH_WATER) {
       // The client is not reading: answer nothing more, and read nothing more, until it does.
       this.awaitingDrain = true;
@@ -589,8 +579,8 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
       // Only the send timeout runs while the client is not reading.
     } else if (this.state === 'head') {
       deadline = this.headDue();
-    } else if (this.bodyWaitSince !== 0) {
-      deadline = this.bodyWaitSince + limits.headerTimeoutMs;
+    } else if (this.exchange !== undefined && this.exchange.bodyWaitSince !== 0) {
+      deadline = this.exchange.bodyWaitSince + limits.headerTimeoutMs;
     }
     if (this.sendBlockedSince !== 0) {
       const send = this.sendBlockedSince + limits.sendTimeoutMs;
@@ -682,13 +672,14 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
         return;
       }
     }
-    if (this.state === 'busy' && this.bodyWaitSince !== 0 && now >= this.bodyWaitSince + limits.headerTimeoutMs) {
-      const body = this.body;
-      this.bodyWaitSince = 0;
+    const exchange = this.exchange;
+    if (this.state === 'busy' && exchange !== undefined && exchange.bodyWaitSince !== 0 && now >= exchange.bodyWaitSince + limits.headerTimeoutMs) {
+      const body = exchange.body;
+      exchange.bodyWaitSince = 0;
       if (body !== undefined && !body.finished) {
         body.fail(new HttpError(408, 'The request body was not received within the time allowed.', { close: true }));
         // Already answered (draining): nothing more to say; otherwise the handler answers.
-        if (this.responseDone) this.close();
+        if (exchange.responseDone) this.close();
         else this.refreshDeadline();
       }
       return;
@@ -711,7 +702,7 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
   private close(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    const body = this.body;
+    const body = this.exchange?.body;
     if (body !== undefined && !body.finished) body.fail(new HttpError(400, 'The connection closed before the whole request body arrived.', { close: true }));
     this.pending = undefined;
     this.syncBudget();

@@ -278,7 +278,8 @@ describe('PUT from clients that reset the connection right after the head', () =
         await Promise.all(Array.from({ length: 8 }, (_, i) => resetOne(batch * 8 + i)));
       }
       assert.ok(alive, `porta exited during the resets:\n${porta.stderr()}`);
-      const response = await fetchOne(port, request('GET', '/up/keep.txt', [ALICE]));
+      // Generous: on a busy machine porta may still be cleaning up after the resets.
+      const response = await fetchOne(port, request('GET', '/up/keep.txt', [ALICE]), { timeoutMs: 30_000 });
       assert.equal(response.status, 200);
       assert.equal(response.text, 'keep\n');
       const left = async (): Promise<string[]> => (await readdir(site.path('up'))).filter((n) => n.startsWith('.porta-upload-') || n.startsWith('reset-'));

@@ -283,7 +283,7 @@ describe('PUT from clients that reset the connection right after the head', () =
       assert.equal(response.status, 200);
       assert.equal(response.text, 'keep\n');
       const left = async (): Promise<string[]> => (await readdir(site.path('up'))).filter((n) => n.startsWith('.porta-upload-') || n.startsWith('reset-'));
-      await eventually(async () => (await left()).length === 0, 'the temporary files to go');
+      await eventually(async () => (await left()).length === 0, 'the temporary files to go', 30_000);
       assert.doesNotMatch(porta.stderr(), /\n\s+at /, 'no stack trace is printed');
     } finally {
       await porta.stop();

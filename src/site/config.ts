@@ -20,7 +20,6 @@ export interface SiteConfig {
   readonly dotfiles: DotfilePolicy;
   /** The TRACE method (RFC 9110 section 9.3.8). */
   readonly trace: boolean;
-  readonly cgiEnabled: boolean;
   /** `--cors`: answer preflights and let any origin read the answers. */
   readonly cors: boolean;
   /** What a missing path may be answered with instead of 404 (phases/fallback.ts). */
@@ -29,8 +28,8 @@ export interface SiteConfig {
   readonly addedFields: readonly PathFields[];
   /** Content codings offered for compressible files, in order of preference; empty: off. */
   readonly compression: readonly ContentCoding[];
-  /** How CGI programs are recognised and run; defaults in content/cgi.ts when absent. */
-  readonly cgi?: CgiSettings;
+  /** CGI programs: how they are recognised and run, or false when none are run. */
+  readonly cgi: CgiSettings | false;
   readonly extensionMaps: ExtensionMaps;
   /** Transparent content negotiation among `name.*` variants and type maps. */
   readonly multiviews: boolean;
@@ -72,7 +71,7 @@ export function makeSiteConfig(settings: SiteSettings): SiteConfig {
     authFileName: SITE_DEFAULTS.authFileName,
     dotfiles: SITE_DEFAULTS.dotfiles,
     trace: SITE_DEFAULTS.trace,
-    cgiEnabled: false,
+    cgi: false,
     cors: SITE_DEFAULTS.cors,
     fallback: { cleanUrls: false, spa: undefined },
     addedFields: [],

@@ -114,13 +114,12 @@ export async function startPorta(options: StartPortaOptions): Promise<PortaServe
       secret: options.secret,
       dotfiles: options.dotfiles,
       trace: options.trace,
-      // Tests of CGI start a site with programs in it; the CLI's default is what serve.md says.
-      cgiEnabled: options.cgi ?? true,
       compression: options.compression,
       cors: options.cors,
       fallback: { cleanUrls: options.cleanUrls ?? false, spa: options.spa },
       addedFields: options.addedFields,
-      cgi: {
+      // Tests of CGI start a site with programs in it: on unless a test turns it off.
+      cgi: options.cgi !== false && {
         extension: options.cgiExtension ?? DEFAULT_CGI_SETTINGS.extension,
         timeoutMs: options.cgiTimeoutMs ?? DEFAULT_CGI_SETTINGS.timeoutMs,
         ...(options.cgiMax !== undefined ? { maxPrograms: options.cgiMax } : {}),

@@ -13,6 +13,7 @@ import { DEFAULT_LIMITS } from '../../src/http/limits.js';
 import { NO_BODY } from '../../src/http/request-body.js';
 import type { HttpResponse } from '../../src/http/response.js';
 import { makeSiteConfig, type SiteConfig } from '../../src/site/config.js';
+import { DEFAULT_CGI_SETTINGS } from '../../src/site/content/cgi.js';
 import { SITE_PHASES } from '../../src/site/phases.js';
 import type { Phase } from '../../src/site/pipeline.js';
 import { buildRepresentation } from '../../src/site/representation.js';
@@ -44,7 +45,7 @@ describe('site pipeline', () => {
       'big.bin': Buffer.alloc(300 * 1024, 7),
       'docs/index.html': '<p>docs</p>\n',
     });
-    config = makeSiteConfig({ root: site.root, reportError: () => undefined, cgiEnabled: true, compression: [] });
+    config = makeSiteConfig({ root: site.root, reportError: () => undefined, cgi: DEFAULT_CGI_SETTINGS, compression: [] });
   });
 
   after(() => site.cleanup());

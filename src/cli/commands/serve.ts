@@ -164,12 +164,11 @@ function makeSiteHandler(options: ServeOptions, redirects: RedirectRule[], sink:
       secret: options.secret ?? (processSecret ??= randomBytes(32).toString('hex')),
       dotfiles: options.dotfiles,
       trace: options.trace,
-      cgiEnabled: options.cgi,
       compression: options.compression,
       cors: options.cors,
       fallback: { cleanUrls: options.cleanUrls, spa: options.spa },
       addedFields: options.addedFields,
-      cgi: {
+      cgi: options.cgi && {
         extension: options.cgiExtension,
         timeoutMs: options.cgiTimeoutMs,
         maxPrograms: cgiMaxPerProcess(options),

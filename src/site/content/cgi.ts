@@ -59,8 +59,9 @@ export function isCgiProgram(ctx: RequestContext): boolean {
   const target = ctx.target;
   if (target?.kind !== 'file') return false;
   const config = ctx.site.config;
-  if (!config.cgiEnabled || (target.stats.mode & ANY_EXECUTE_BIT) === 0) return false;
-  const extension = (config.cgi ?? DEFAULT_CGI_SETTINGS).extension;
+  const cgi = config.cgi;
+  if (cgi === false || (target.stats.mode & ANY_EXECUTE_BIT) === 0) return false;
+  const extension = cgi.extension;
   const path = target.fsPath;
   const nameStart = path.length - extension.length;
   // The suffix must follow at least one character of the name.
@@ -82,7 +83,8 @@ async function runProgram(ctx: RequestContext): Promise<HttpResponse> {
     throw new HttpError(411, 'A POST request needs a Content-Length (or chunked Transfer-Encoding).');
   }
   const program = ctx.target as CachedFile;
-  const settings = ctx.site.config.cgi ?? DEFAULT_CGI_SETTINGS;
+  const settings = ctx.site.config.cgi;
+  if (settings === false) throw new Error('CGI is off'); // Never: accepts() asked isCgiProgram.
   const scriptName = scriptNameOf(ctx, program);
   // A client that ends its side before the program answered has left (nginx counts it so).
   const clientGone = request.clientGone?.({ halfCloseCounts: true });

@@ -184,7 +184,7 @@ export class DirectoryCache {
             fsPath,
             version: nextVersion++,
             entries: read.entries,
-            byName: new Map(read.entries.map((entry) => [entry.name, entry])),
+            byName: read.byName,
             complete: read.complete,
             details: undefined,
           };

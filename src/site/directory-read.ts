@@ -23,6 +23,8 @@ export interface DirectoryEntry {
 export interface DirectoryRead {
   /** Sorted by UTF-16 code units: negotiation binary-searches this order. */
   readonly entries: DirectoryEntry[];
+  /** The same entries by name. */
+  readonly byName: Map<string, DirectoryEntry>;
   /** False when the folder holds more than `maxEntries` visible entries: only the first read are here. */
   readonly complete: boolean;
 }
@@ -61,24 +63,25 @@ async function followLink(root: string, path: string): Promise<EntryKind | undef
 }
 
 /** Follows links a few at a time, adding those that lead somewhere inside the root. */
-async function addLinks(links: readonly string[], fsPath: string, options: DirectoryReadOptions, into: DirectoryEntry[]): Promise<void> {
+async function addLinks(links: readonly string[], fsPath: string, root: string, into: Map<string, DirectoryEntry>): Promise<void> {
   for (let start = 0; start < links.length; start += LINKS_AT_ONCE) {
     const names = links.slice(start, start + LINKS_AT_ONCE);
-    const kinds = await Promise.all(names.map((name) => followLink(options.root, join(fsPath, name))));
+    const kinds = await Promise.all(names.map((name) => followLink(root, join(fsPath, name))));
     names.forEach((name, i) => {
       const kind = kinds[i];
-      if (kind !== undefined && into.length < options.maxEntries) into.push({ name, kind });
+      if (kind !== undefined) into.set(name, { name, kind });
     });
   }
 }
 
-function byCodeUnits(a: DirectoryEntry, b: DirectoryEntry): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-}
-
-/** Reads the visible entries of a directory (an absolute, symlink-free path inside the root). */
+/**
+ * Reads the visible entries of a directory (an absolute, symlink-free path inside the root).
+ * The map is filled as the batches arrive; what is left to do at the end without a pause is
+ * sorting the names (the engine's own string order, which is code-unit order) and one pass
+ * over them.
+ */
 export async function readDirectoryEntries(fsPath: string, options: DirectoryReadOptions): Promise<DirectoryRead> {
-  const entries: DirectoryEntry[] = [];
+  const byName = new Map<string, DirectoryEntry>();
   const links: string[] = [];
   let complete = true;
   const dir = await opendir(fsPath, { bufferSize: BATCH });
@@ -87,18 +90,19 @@ export async function readDirectoryEntries(fsPath: string, options: DirectoryRea
       const dirent = await dir.read();
       if (dirent === null) break;
       if (options.isHidden(dirent.name)) continue;
-      if (entries.length + links.length >= options.maxEntries) {
+      if (byName.size + links.length >= options.maxEntries) {
         complete = false;
         break;
       }
       const kind = kindOf(dirent);
       if (kind === undefined) links.push(dirent.name);
-      else entries.push({ name: dirent.name, kind });
+      else byName.set(dirent.name, { name: dirent.name, kind });
     }
   } finally {
     await dir.close().catch(() => undefined);
   }
-  await addLinks(links, fsPath, options, entries);
-  entries.sort(byCodeUnits);
-  return { entries, complete };
+  await addLinks(links, fsPath, options.root, byName);
+  const names = [...byName.keys()].sort();
+  const entries = names.map((name) => byName.get(name) as DirectoryEntry);
+  return { entries, byName, complete };
 }

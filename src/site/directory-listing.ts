@@ -11,7 +11,6 @@ export interface ListingEntry {
   readonly modified: Date;
 }
 
-
 /**
  * Percent-encodes every byte of the UTF-8 name except RFC 3986 section 2.3 unreserved
  * characters, so any name is a safe relative reference (`a:b` cannot become a scheme).
@@ -65,7 +64,8 @@ function compareEntries(a: ListingEntry, b: ListingEntry): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-function renderRow(entry: ListingEntry): string {
+/** One table row (a line of the page, without its line break). */
+export function renderRow(entry: ListingEntry): string {
   const slash = entry.isDirectory ? '/' : '';
   const href = encodePathSegment(entry.name) + slash;
   const size = entry.isDirectory ? '-' : formatSize(entry.size);
@@ -80,17 +80,34 @@ const STYLE =
   'table{border-collapse:collapse}td,th{padding:.15em 1.5em .15em 0;text-align:left}' +
   '.size{text-align:right}';
 
-/** urlPath is the decoded URL path of the directory, ending in '/'. Returns a complete HTML5 document. */
-export function renderDirectoryListing(urlPath: string, entries: readonly ListingEntry[]): string {
+/**
+ * The page up to and including the line break before the first row, then the parent link
+ * (except at the root); rows follow, each ending in a line break, then listingEnd().
+ */
+export function listingStart(urlPath: string): string {
   const title = `Index of ${escapeHtml(urlPath)}`;
-  const rows = [...entries].sort(compareEntries).map(renderRow);
-  if (urlPath !== '/') rows.unshift('<tr><td><a href="../">../</a></td><td class="size">-</td><td></td></tr>');
+  const parent = urlPath !== '/' ? '<tr><td><a href="../">../</a></td><td class="size">-</td><td></td></tr>\n' : '';
   return (
     '<!DOCTYPE html>\n' +
     '<html lang="en">\n' +
     `<head><meta charset="utf-8"><title>${title}</title><style>${STYLE}</style></head>\n` +
     `<body>\n<h1>${title}</h1>\n` +
     '<table>\n<thead><tr><th>Name</th><th class="size">Size</th><th>Modified (UTC)</th></tr></thead>\n' +
-    `<tbody>\n${rows.join('\n')}\n</tbody>\n</table>\n</body>\n</html>\n`
+    `<tbody>\n${parent}`
   );
+}
+
+/**
+ * The end of the page. `empty`: no row at all was written (the root of an empty site keeps
+ * its blank line in the table body); `omitted`: the folder holds more entries than were listed.
+ */
+export function listingEnd(empty: boolean, omitted = false): string {
+  const note = omitted ? '<p>This folder holds more entries than are listed here.</p>\n' : '';
+  return `${empty ? '\n' : ''}</tbody>\n</table>\n${note}</body>\n</html>\n`;
+}
+
+/** urlPath is the decoded URL path of the directory, ending in '/'. Returns a complete HTML5 document. */
+export function renderDirectoryListing(urlPath: string, entries: readonly ListingEntry[], omitted = false): string {
+  const rows = [...entries].sort(compareEntries).map((entry) => `${renderRow(entry)}\n`);
+  return listingStart(urlPath) + rows.join('') + listingEnd(rows.length === 0 && urlPath === '/', omitted);
 }

@@ -287,10 +287,10 @@ describe('type maps', () => {
 });
 
 describe('variants in a directory', () => {
-  const entry = (name: string, kind: 'file' | 'directory' = 'file'): DirectoryEntry => ({ name, kind, size: name.length, modified: new Date(0) });
+  const entry = (name: string, kind: 'file' | 'directory' = 'file'): DirectoryEntry => ({ name, kind });
   const contents = (names: Array<string | DirectoryEntry>): DirectoryContents => {
     const entries = names.map((n) => (typeof n === 'string' ? entry(n) : n)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    return { fsPath: '/x', version: 1, entries, byName: new Map(entries.map((e) => [e.name, e])) };
+    return { fsPath: '/x', version: 1, entries, byName: new Map(entries.map((e) => [e.name, e])), complete: true, details: undefined };
   };
 
   test('name.* files whose every extension means something, in name order; nothing else', () => {

@@ -14,8 +14,9 @@ export const listingContent: ContentHandler = {
     const path = ctx.path as RequestPath;
     if (!path.path.endsWith('/')) return trailingSlashRedirect(path);
     const fsPath = (ctx.target as { fsPath: string }).fsPath;
-    const cached = ctx.site.cache.directories.peek(fsPath);
-    if (cached !== undefined) return listingResponse(cached, path.path);
-    return ctx.site.cache.readDirectory(fsPath).then((contents) => listingResponse(contents, path.path));
+    const directories = ctx.site.cache.directories;
+    const cached = directories.peek(fsPath);
+    if (cached !== undefined) return listingResponse(cached, path.path, directories);
+    return directories.read(fsPath).then((contents) => listingResponse(contents, path.path, directories));
   },
 };

@@ -77,7 +77,8 @@ export function directoryVariants(
       charset: description.charset?.toLowerCase(),
       encoding: description.encoding?.toLowerCase(),
       qs: FULL,
-      size: entry.size,
+      // Read from the disk with the list (negotiator.ts): the names alone do not tell it.
+      size: undefined,
       declaredFields: undefined,
       declaredContentType: undefined,
       description: undefined,

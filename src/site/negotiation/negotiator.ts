@@ -2,11 +2,12 @@
  * The memory of negotiation for one site. Variant lists are computed once per directory
  * version (or type-map version) and the outcome for each distinct set of Accept* values
  * once per list, so the common repeated negotiated request is a few map lookups: about
- * what a plain file costs (docs/performance.md S6). Both caches are bounded; a directory that
- * changes gets a new version (DirectoryCache), so its old lists are simply never asked for
- * again and age out.
+ * what a plain file costs (docs/performance.md S6). Both caches are bounded; a directory whose
+ * names change gets a new version (DirectoryCache), so its old lists are simply never asked
+ * for again and age out.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Fields } from '../../http/fields.js';
 import { HttpError } from '../../http/http-error.js';
 import type { HeaderList } from '../../http/response.js';
@@ -31,8 +32,8 @@ const MAX_OUTCOMES_PER_LIST = 256;
 
 export interface ListEntry {
   readonly list: VariantList;
-  /** When it was built (type maps are rebuilt after the cache's freshness bound). */
-  readonly builtAt: number;
+  /** When it was built or last checked (lists are rebuilt after the cache's freshness bound). */
+  builtAt: number;
   readonly outcomes: Map<string, Outcome>;
   readonly choices: Map<Variant, ChosenVariant>;
   /**
@@ -119,6 +120,26 @@ export function preferenceKey(fields: Fields): string {
   return new PreferenceValues().read(fields).key();
 }
 
+/** The variants that are still files, with their sizes (a tie between codings goes to the smaller). */
+async function withSizes(directory: string, variants: readonly Variant[]): Promise<Variant[]> {
+  const sized = await Promise.all(
+    variants.map(async (variant): Promise<Variant | undefined> => {
+      try {
+        const stats = await stat(join(directory, variant.label));
+        return stats.isFile() ? { ...variant, size: stats.size } : undefined;
+      } catch {
+        // Removed since the names were read: no variant.
+        return undefined;
+      }
+    }),
+  );
+  return sized.filter((variant): variant is Variant => variant !== undefined);
+}
+
+function sameSizes(a: readonly Variant[], b: readonly Variant[]): boolean {
+  return a.length === b.length && a.every((variant, i) => variant.label === b[i]?.label && variant.size === b[i]?.size);
+}
+
 /** Scratch for the request being decided: decide() is synchronous, so one is enough. */
 const current = new PreferenceValues();
 
@@ -129,22 +150,47 @@ export class Negotiator {
    * that version: the repeated request builds no key string.
    */
   private readonly byContents = new WeakMap<DirectoryContents, Map<string, ListEntry>>();
+  /** Lists being built, so concurrent requests for one name stat its variants once. */
+  private readonly building = new Map<string, Promise<ListEntry | undefined>>();
   private outcomeCount = 0;
 
   constructor(private readonly site: Site) {}
 
   /**
-   * The variants of `name` in a directory, for this version of its contents; undefined when
+   * The variants of `name` in a directory, for this version of its names; undefined when
    * there are none (not remembered: finding none is a binary search, and a flood of 404s
-   * for made-up names must not fill the cache).
+   * for made-up names must not fill the cache). The sizes of the variants are read with the
+   * list (a few stats, never the whole folder) and again once the freshness bound has passed.
    */
-  listForName(contents: DirectoryContents, name: string, place: Place): ListEntry | undefined {
-    let byName = this.byContents.get(contents);
-    const known = byName?.get(name);
-    if (known !== undefined) return known;
+  listForName(contents: DirectoryContents, name: string, place: Place): ListEntry | undefined | Promise<ListEntry | undefined> {
+    const known = this.byContents.get(contents)?.get(name);
+    if (known !== undefined && Date.now() - known.builtAt < DEFAULT_FILE_CACHE_OPTIONS.freshnessMs) return known;
     const variants = directoryVariants(contents, name, place.directoryKey, place.directorySegments, this.site.config.extensionMaps);
     if (variants.length === 0) return undefined;
-    const entry = this.remember(`${contents.version}\0${name}`, variants);
+    const key = `${contents.version}\0${name}`;
+    let pending = this.building.get(key);
+    if (pending === undefined) {
+      pending = withSizes(contents.fsPath, variants)
+        .then((sized) => this.keepList(contents, name, key, sized))
+        .finally(() => this.building.delete(key));
+      this.building.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** Keeps a directory's list; the one held already (and its outcomes) when nothing changed. */
+  private keepList(contents: DirectoryContents, name: string, key: string, variants: readonly Variant[]): ListEntry | undefined {
+    let byName = this.byContents.get(contents);
+    const known = byName?.get(name);
+    if (known !== undefined && sameSizes(known.list.variants, variants)) {
+      known.builtAt = Date.now();
+      return known;
+    }
+    if (variants.length === 0) {
+      byName?.delete(name);
+      return undefined;
+    }
+    const entry = this.remember(key, variants);
     if (byName === undefined) {
       byName = new Map();
       this.byContents.set(contents, byName);

@@ -14,12 +14,11 @@
 import { readdirSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import v8 from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { fileURLToPath } from 'node:url';
 import type { HttpLimits } from '../../src/http/limits.js';
 import { makeTempSite, startPorta, type PortaServer } from '../helpers/porta-server.js';
 import { fetchOne, request } from '../helpers/raw-client.js';
+import { collectGarbage } from '../helpers/runtime.js';
 import { makeInput, type FuzzInput, type Seed } from './mutate.js';
 import { Prng } from './prng.js';
 import { checkResponseStream } from './response-stream.js';
@@ -335,12 +334,6 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   }
   return report;
 }
-
-/** A forced garbage collection (V8's gc(), exposed at run time), so heap samples compare like with like. */
-const collectGarbage: () => void = (() => {
-  v8.setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-})();
 
 /**
  * Growth over the second half of `samples` by a least-squares line: slope times the number of

@@ -66,8 +66,17 @@ export function createStreamPair(): StreamPair {
   const chunks: Buffer[] = [];
   let ended = false;
   const waiters = new Set<() => void>();
+  // Waiters are checked once per turn of the event loop, not per chunk: a burst of chunks
+  // (thousands of pipelined responses released at once) is then one check over the bytes
+  // instead of one re-parse of everything received per chunk (quadratic).
+  let notifyScheduled = false;
   const notify = (): void => {
-    for (const waiter of [...waiters]) waiter();
+    if (notifyScheduled) return;
+    notifyScheduled = true;
+    setImmediate(() => {
+      notifyScheduled = false;
+      for (const waiter of [...waiters]) waiter();
+    });
   };
   clientEnd.on('data', (chunk: Buffer) => {
     chunks.push(chunk);

@@ -26,6 +26,7 @@ import { findHeadEnd, parseRequestHead } from '../../src/http/head-parser.js';
 import { DEFAULT_LIMITS } from '../../src/http/limits.js';
 import { makeTempSite, startPorta, type PortaServer, type TempSite } from '../helpers/porta-server.js';
 import { rawExchange } from '../helpers/raw-client.js';
+import { announceSkip, LLHTTP_ORACLE_REASON, skipOnBun } from '../helpers/runtime.js';
 
 const FOLLOWER = 'GET /second.txt HTTP/1.1\r\nHost: a\r\n\r\n';
 const SECOND = 'second\n';
@@ -184,7 +185,9 @@ const CASES: ReadonlyArray<readonly [name: string, message: string, expected: Ex
   ['a lower-case method with a Content-Length body', `post /first.txt HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello`, 'method-unknown-to-llhttp'],
 ];
 
-describe('message framing: porta vs Node (llhttp)', () => {
+announceSkip('the framing differential tests', LLHTTP_ORACLE_REASON);
+
+describe('message framing: porta vs Node (llhttp)', { skip: skipOnBun(LLHTTP_ORACLE_REASON) }, () => {
   const oracle = new NodeMessageOracle();
   let site: TempSite;
   let porta: PortaServer;

@@ -8,7 +8,8 @@
  * shows as it sends them (site/listing-stream.ts).
  */
 import type { Dirent } from 'node:fs';
-import { opendir, realpath, stat } from 'node:fs/promises';
+import { opendir, stat } from 'node:fs/promises';
+import { realPath } from './real-path.js';
 import { join } from 'node:path';
 import { isInside } from './paths.js';
 
@@ -52,7 +53,7 @@ function kindOf(dirent: Dirent): EntryKind | undefined {
 /** What a link inside the folder leads to; undefined when dangling or outside the root. */
 async function followLink(root: string, path: string): Promise<EntryKind | undefined> {
   try {
-    const real = await realpath(path);
+    const real = await realPath(path);
     if (!isInside(root, real)) return undefined;
     const stats = await stat(real);
     return stats.isFile() ? 'file' : stats.isDirectory() ? 'directory' : 'other';

@@ -12,7 +12,8 @@
  * file a path resolves to, so no spelling and no symbolic link reaches them.
  */
 import type { Stats } from 'node:fs';
-import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { realPath } from './real-path.js';
 import { basename, dirname, join, sep } from 'node:path';
 import { formatHttpDate } from '../http/http-date.js';
 import { HttpError } from '../http/http-error.js';
@@ -250,7 +251,7 @@ export class FileCache {
 
   /** realpath + stat of one path, refusing escapes from the root and hidden names. */
   private async describePath(fsPath: string, previous: CachedTarget | undefined): Promise<CachedFile | CachedDirectory> {
-    const real = await realpath(fsPath);
+    const real = await realPath(fsPath);
     if (!isInside(this.options.root, real)) {
       throw new HttpError(403, 'The requested path is a symbolic link that leads outside the document root.');
     }

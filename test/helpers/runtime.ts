@@ -28,14 +28,6 @@ export const LLHTTP_ORACLE_REASON =
 export const TLS_RENEGOTIATION_REASON =
   "Bun's TLS client cannot start a renegotiation (tls.TLSSocket.renegotiate is unsupported there), so there is nothing to refuse; this test runs under Node";
 
-/**
- * Bun's fs.realpath opens the path (O_PATH) and reads /proc/self/fd/N back: when the file is
- * replaced by rename(2) in between, the open file is the unlinked old one and realpath fails
- * with ENOENT although the path always exists (scripts/repro/bun-realpath-rename.mjs shows it).
- */
-export const BUN_REALPATH_RACE_REASON =
-  "Bun's fs.realpath fails with ENOENT on a file that is being replaced by rename(2) (a Bun bug: scripts/repro/bun-realpath-rename.mjs), so porta on Bun can answer 404 for such a file; this test runs under Node";
-
 /** The skip option for node:test / bun test: the reason on Bun, false on Node. */
 export function skipOnBun(reason: string): string | false {
   return onBun ? `skipped under Bun: ${reason}` : false;

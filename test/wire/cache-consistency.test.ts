@@ -28,7 +28,6 @@ import { after, before, describe, test } from 'node:test';
 import { strongEtag } from '../../src/site/file-validators.js';
 import { makeTempSite, startPorta, type PortaServer, type SiteEntry, type TempSite } from '../helpers/porta-server.js';
 import { connectWithTimeout, fetchOne, request, splitResponses, type ParsedResponse } from '../helpers/raw-client.js';
-import { announceSkip, BUN_REALPATH_RACE_REASON, skipOnBun } from '../helpers/runtime.js';
 
 /** The writer runs at least this long (past one freshness window) ... */
 const CHURN_MS = 1300;
@@ -350,7 +349,6 @@ async function readLoop(port: number, paths: readonly string[], stop: (observati
   return { observations, aborted, failures };
 }
 
-announceSkip('the two rename churn tests', BUN_REALPATH_RACE_REASON);
 
 describe('file cache consistency under churn (over real sockets)', () => {
   let site: TempSite;
@@ -466,8 +464,8 @@ describe('file cache consistency under churn (over real sockets)', () => {
     assert.equal(final.get('content-length'), String((await stat(file)).size));
   }
 
-  test('a small (in-memory) file replaced atomically via rename', { ...T, skip: skipOnBun(BUN_REALPATH_RACE_REASON) }, (t) => churn(SMALL, 'rename', (m) => t.diagnostic(m)));
+  test('a small (in-memory) file replaced atomically via rename', T, (t) => churn(SMALL, 'rename', (m) => t.diagnostic(m)));
   test('a small (in-memory) file rewritten in place', T, (t) => churn(SMALL, 'in-place', (m) => t.diagnostic(m)));
-  test('a large (streamed) file replaced atomically via rename', { ...T, skip: skipOnBun(BUN_REALPATH_RACE_REASON) }, (t) => churn(LARGE, 'rename', (m) => t.diagnostic(m)));
+  test('a large (streamed) file replaced atomically via rename', T, (t) => churn(LARGE, 'rename', (m) => t.diagnostic(m)));
   test('a large (streamed) file rewritten in place: aborts allowed, wrong lengths not', T, (t) => churn(LARGE, 'in-place', (m) => t.diagnostic(m)));
 });

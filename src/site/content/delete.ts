@@ -4,7 +4,8 @@
  * permission phase does not grant DELETE on them), and the control file and upload
  * temporaries are not found by any path, so neither can be deleted over HTTP.
  */
-import { realpath, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
+import { realPath } from '../real-path.js';
 import { basename, dirname, join } from 'node:path';
 import { statusPageResponse } from '../../http/error-page.js';
 import { HttpError } from '../../http/http-error.js';
@@ -32,7 +33,7 @@ async function remove(ctx: RequestContext): Promise<HttpResponse> {
   const named = join(root, ...path.segments);
   let removed: string | undefined;
   try {
-    const directory = await realpath(dirname(named));
+    const directory = await realPath(dirname(named));
     if (!isInside(root, directory)) throw new HttpError(403, 'The requested path is a symbolic link that leads outside the document root.');
     removed = join(directory, basename(named));
     await unlink(removed);

@@ -11,7 +11,8 @@
  * or through a file; 404 into a directory that does not exist.
  */
 import { randomBytes } from 'node:crypto';
-import { open, realpath, rename, rm, stat } from 'node:fs/promises';
+import { open, rename, rm, stat } from 'node:fs/promises';
+import { realPath } from '../real-path.js';
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { statusPageResponse } from '../../http/error-page.js';
@@ -86,7 +87,7 @@ async function put(ctx: RequestContext): Promise<HttpResponse> {
 async function existingDirectory(fsDirectory: string, urlDirectory: string, root: string): Promise<string> {
   let real: string;
   try {
-    real = await realpath(fsDirectory);
+    real = await realPath(fsDirectory);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new HttpError(404, `The directory ${withSlash(urlDirectory)} does not exist; PUT does not create directories.`);

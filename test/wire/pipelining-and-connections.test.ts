@@ -79,8 +79,8 @@ describe('pipelining and connections', () => {
     const conn = await RawConnection.open(porta.port);
     try {
       for (let i = 0; i < bytes.length; i += 9) {
-        // Each piece goes once the previous one has been handed to the kernel: its own segment.
-        await new Promise<void>((resolve, reject) => conn.socket.write(Buffer.from(bytes.slice(i, i + 9), 'latin1'), (error) => (error ? reject(error) : resolve())));
+        // Each piece goes once the previous one has left: its own segment.
+        await conn.writeOut(bytes.slice(i, i + 9));
       }
       const responses = await conn.waitForResponses(3);
       assert.deepEqual(

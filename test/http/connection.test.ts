@@ -198,13 +198,12 @@ describe('connection: the request body as a stream', () => {
   });
 
   test('a client that half-closes after a complete body still gets its answer', T, async () => {
-    let halfClosed: Promise<void> | undefined;
     const h = start(async (request) => {
       // Answers only once the client's half-close has reached the server.
       await halfClosed;
       return echoBody(request);
     });
-    halfClosed = new Promise((resolve) => h.server.once('end', resolve));
+    const halfClosed = new Promise((resolve) => h.server.once('end', resolve));
     h.client.write('POST /p HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello');
     h.client.end();
     await h.client.closed();

@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { makeTempSite, startPorta, withPorta, type PortaServer, type TempSite } from '../helpers/porta-server.js';
 import { RawConnection, assertErrorPage, fetchOne, request } from '../helpers/raw-client.js';
 import { runPorta, startPorta as spawnPorta } from '../helpers/spawn-porta.js';
+import { eventually } from '../helpers/eventually.js';
 
 const T = { timeout: 20_000 };
 
@@ -61,15 +62,6 @@ async function makeSite(): Promise<TempSite> {
   const site = await makeTempSite(PROGRAMS);
   for (const name of Object.keys(PROGRAMS)) await chmod(site.path(name), 0o755);
   return site;
-}
-
-/** Waits (bounded) until `check` holds. */
-async function eventually(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** Whether a process is still running (not gone, and not a zombie nobody has reaped yet). */

@@ -17,6 +17,7 @@ import { freePort } from '../helpers/free-port.js';
 import { makeTempSite, type TempSite } from '../helpers/porta-server.js';
 import { fetchOne, request } from '../helpers/raw-client.js';
 import { startPorta as spawnPorta } from '../helpers/spawn-porta.js';
+import { eventually } from '../helpers/eventually.js';
 
 /** dist/test/deploy/ -> the checkout. */
 const CHECKOUT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -178,13 +179,7 @@ describe('the image', () => {
       assert.equal(sh(['exec', id, 'id', '-u']), '1000');
       const published = sh(['port', id, '8080/tcp']).split('\n')[0] ?? '';
       const port = Number(published.slice(published.lastIndexOf(':') + 1));
-      const deadline = Date.now() + 30_000;
-      for (;;) {
-        const healthy = await runHealthcheck(port);
-        if (healthy.code === 0) break;
-        assert.ok(Date.now() < deadline, 'the container did not answer its health resource within 30 s');
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
+      await eventually(async () => (await runHealthcheck(port)).code === 0, 'the container to answer its health resource', 30_000);
       assert.equal((await fetchOne(port, request('GET', '/hello.txt'))).status, 200);
     } finally {
       spawnSync('docker', ['rm', '-f', id], { timeout: 30_000 });

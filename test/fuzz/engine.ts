@@ -22,6 +22,7 @@ import { collectGarbage } from '../helpers/runtime.js';
 import { makeInput, type FuzzInput, type Seed } from './mutate.js';
 import { Prng } from './prng.js';
 import { checkResponseStream } from './response-stream.js';
+import { eventually } from '../helpers/eventually.js';
 
 /** The repository's own folders (this file runs from dist/test/fuzz/). */
 export const CORPUS_DIR = fileURLToPath(new URL('../../../test/fuzz/corpus/', import.meta.url));
@@ -311,9 +312,9 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
 
     // Everything the run opened is closed again.
     const deadline = Date.now() + CLOSE_BUDGET_MS;
-    while (server.openConnections() > 0 && Date.now() < deadline) await sleep(20);
+    await eventually(() => server.openConnections() === 0, 'every connection to close', CLOSE_BUDGET_MS).catch(() => undefined);
     if (server.openConnections() > 0) report.failures.push({ index: undefined, problem: `${server.openConnections()} connection(s) still open at the end` });
-    while (openDescriptors() > descriptorsBefore + 2 && Date.now() < deadline) await sleep(20);
+    await eventually(() => openDescriptors() <= descriptorsBefore + 2, 'descriptors to be closed', Math.max(0, deadline - Date.now())).catch(() => undefined);
     if (openDescriptors() > descriptorsBefore + 2) report.failures.push({ index: undefined, problem: `${openDescriptors() - descriptorsBefore} more descriptors open than at the start` });
     for (const error of server.internalErrors) {
       report.failures.push({ index: undefined, problem: `porta reported an internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}` });

@@ -245,6 +245,16 @@ export class RawConnection {
     this.socket.write(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes);
   }
 
+  /**
+   * Writes and resolves once the bytes have been handed to the kernel, so that what is
+   * written next leaves in a later segment (a client sending a request in pieces).
+   */
+  writeOut(bytes: string | Buffer): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.socket.write(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes, (error) => (error ? reject(error) : resolve()));
+    });
+  }
+
   /** Half-closes: sends FIN after what was written. */
   end(): void {
     this.socket.end();

@@ -199,9 +199,11 @@ describe('connection: the request body as a stream', () => {
 
   test('a client that half-closes after a complete body still gets its answer', T, async () => {
     const h = start(async (request) => {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      // Answers only once the client's half-close has reached the server.
+      await halfClosed;
       return echoBody(request);
     });
+    const halfClosed = new Promise((resolve) => h.server.once('end', resolve));
     h.client.write('POST /p HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello');
     h.client.end();
     await h.client.closed();

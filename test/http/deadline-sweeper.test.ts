@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DeadlineSweeper, MAX_EXPIRIES_PER_TICK, type HasDeadline } from '../../src/http/deadline-sweeper.js';
+import { eventually } from '../helpers/eventually.js';
 
 describe('DeadlineSweeper', () => {
   test('thousands of passed deadlines are acted on over several ticks, each exactly once', { timeout: 10_000 }, async () => {
@@ -24,7 +25,7 @@ describe('DeadlineSweeper', () => {
     // Keep the event loop alive: the sweeper's own timer does not.
     const guard = setInterval(() => ticks.push(fired.length), 20);
     try {
-      while (fired.length < total) await new Promise((resolve) => setTimeout(resolve, 20));
+      await eventually(() => fired.length >= total, `all ${total} deadlines to fire`);
     } finally {
       clearInterval(guard);
     }

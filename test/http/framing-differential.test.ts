@@ -30,6 +30,8 @@ import { announceSkip, LLHTTP_ORACLE_REASON, skipOnBun } from '../helpers/runtim
 
 const FOLLOWER = 'GET /second.txt HTTP/1.1\r\nHost: a\r\n\r\n';
 const SECOND = 'second\n';
+/** How long node:http gets to answer and close a connection of the oracle. */
+const CLOSE_DEADLINE_MS = 5000;
 
 interface MessageOutcome {
   /** The follower was answered (porta) / seen (Node): the first message was accepted and ended where both think. */
@@ -109,7 +111,8 @@ class NodeMessageOracle {
     socket.on('data', () => undefined);
     let localPort: number | undefined;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 5000);
+      // A bound, not a wait: this resolves at the close, or gives up after the deadline.
+      const timer = setTimeout(resolve, CLOSE_DEADLINE_MS);
       socket.once('close', () => {
         clearTimeout(timer);
         resolve();

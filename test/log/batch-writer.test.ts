@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { eventually } from '../helpers/eventually.js';
 import { BatchWriter } from '../../src/log/batch-writer.js';
 
 /** For writers that must not fail: the error is kept and checked by the test. */
@@ -24,13 +25,14 @@ test('one write in flight at a time; order is kept and flush waits for it', asyn
   const writer = new BatchWriter(async (text) => {
     inFlight++;
     assert.equal(inFlight, 1);
-    await sleep(5);
+    // Completes on a later turn, so the producer below writes while a batch is in flight.
+    await nextTurn();
     batches.push(text);
     inFlight--;
   }, unexpected);
   for (let i = 0; i < 5000; i++) {
     writer.write(`${i} ${'x'.repeat(40)}\n`);
-    if (i % 1000 === 0) await sleep(1);
+    if (i % 1000 === 0) await nextTurn();
   }
   await writer.flush();
   const lines = batches.join('').split('\n').slice(0, -1);
@@ -47,13 +49,14 @@ test('flush waits only for what was written before it', async () => {
   writer.write('second\n');
   let done = false;
   void flushed.then(() => (done = true));
-  await sleep(1);
+  // Whatever could settle the flush without the output finishing has run by the next turn.
+  await nextTurn();
   assert.equal(done, false);
   release.shift()!();
   await flushed;
   assert.equal(done, true);
   const all = writer.flush();
-  await sleep(1);
+  await eventually(() => release.length > 0, 'the second batch to be handed to the output');
   release.shift()!();
   await all;
 });

@@ -3,8 +3,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { startEchoServer, type EchoServer } from '../../src/services/echo-server.js';
+import { eventually } from '../helpers/eventually.js';
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
@@ -22,6 +22,25 @@ function readAll(socket: net.Socket): Promise<Buffer> {
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.once('end', () => resolve(Buffer.concat(chunks)));
     socket.once('error', reject);
+  });
+}
+
+/** Writes `piece` and resolves once it has been handed to the kernel (its own segment on loopback). */
+function writeOut(socket: net.Socket, piece: string): Promise<void> {
+  return new Promise((resolve, reject) => socket.write(piece, (error) => (error ? reject(error) : resolve())));
+}
+
+/** Resolves once everything received on `socket` so far includes `text`. */
+function received(socket: net.Socket, text: string): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = '';
+    const onData = (chunk: Buffer): void => {
+      seen += chunk.toString('latin1');
+      if (!seen.includes(text)) return;
+      socket.off('data', onData);
+      resolve();
+    };
+    socket.on('data', onData);
   });
 }
 
@@ -84,8 +103,10 @@ describe('echo service (RFC 862), byte mode', () => {
   it('answers a half-close by sending the rest and then closing', async () => {
     const socket = await connect(port);
     const reply = readAll(socket);
+    const echoedFirst = received(socket, 'first ');
     socket.write('first ');
-    await sleep(20);
+    // The half-close comes after the server has answered the first part on its own.
+    await echoedFirst;
     socket.end('last');
     // readAll resolves on the server's FIN, which only comes after the data.
     assert.equal((await reply).toString(), 'first last');
@@ -109,8 +130,7 @@ describe('echo service (RFC 862), byte mode', () => {
 
   it('counts connections and forgets closed ones', async () => {
     await roundTrip(port, Buffer.from('x'));
-    await sleep(20);
-    assert.equal(echo.stats.activeConnections, 0);
+    await eventually(() => echo.stats.activeConnections === 0, 'the closed connection to be forgotten');
     assert.ok(echo.stats.totalConnections >= 1);
   });
 });
@@ -126,7 +146,7 @@ describe('echo service, a client that does not read', () => {
       socket.pause(); // The client stops reading.
       socket.write(data);
       socket.end();
-      await sleep(1000);
+      await eventually(() => echo.stats.backpressurePauses >= 1, 'the server to pause the connection', 10_000);
 
       // Flow control kicked in: the server stopped reading, and what it holds in user space
       // stayed around one socket buffer however much the client pushed.
@@ -164,10 +184,12 @@ describe('echo service, line mode', () => {
   it('handles lines split across writes', async () => {
     const socket = await connect(port);
     const reply = readAll(socket);
-    for (const piece of ['hel', 'lo\nwor', 'ld\n']) {
-      socket.write(piece);
-      await sleep(10);
-    }
+    const firstLine = received(socket, 'You said: hello\n');
+    await writeOut(socket, 'hel');
+    await writeOut(socket, 'lo\nwor');
+    // The last piece goes once the first line has been answered, so it cannot join the others.
+    await firstLine;
+    await writeOut(socket, 'ld\n');
     socket.end();
     assert.equal((await reply).toString(), 'You said: hello\nYou said: world\n');
     socket.destroy();

@@ -6,6 +6,7 @@ import { displayAddress, formatEndpoint, renderGreeting, templateNeedsHost } fro
 import { formatHelloLogLine } from '../../src/services/hello-log.js';
 import { createReverseLookup } from '../../src/services/hello-reverse-dns.js';
 import { startHelloServer, type HelloConnectionRecord, type HelloServerOptions } from '../../src/services/hello-server.js';
+import { eventually } from '../helpers/eventually.js';
 
 /** Connects, optionally half-closes at once, and returns what the server sent before closing. */
 function greetingFrom(port: number, options: { host?: string; localAddressOut?: (port: number) => void; endAtOnce?: boolean } = {}): Promise<string> {
@@ -88,7 +89,7 @@ describe('hello service', () => {
     };
     await withHello({ message: '{host}', reverseLookup }, async (port) => {
       const slow = greetingFrom(port);
-      while (calls < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+      await eventually(() => calls >= 1, 'the first client’s lookup to start');
       const started = Date.now();
       assert.equal(await greetingFrom(port), 'fast.example\r\n');
       assert.ok(Date.now() - started < 1000);
@@ -107,7 +108,7 @@ describe('hello service', () => {
     const records: HelloConnectionRecord[] = [];
     await withHello({ message: 'hey', onConnection: (record) => records.push(record) }, async (port) => {
       await greetingFrom(port);
-      for (let i = 0; i < 50 && records.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      await eventually(() => records.length > 0, 'the connection record', 500).catch(() => undefined);
     });
     assert.equal(records.length, 1);
     const [record] = records as [HelloConnectionRecord];

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, it } from 'node:test';
 import { runPorta, startPorta, unprivilegedUser } from '../helpers/spawn-porta.js';
+import { eventually } from '../helpers/eventually.js';
 
 function exchange(port: number, data: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -31,15 +32,19 @@ function freePort(): Promise<number> {
 
 /** Retries `attempt` until it succeeds (the service is not listening yet), for at most 10 s. */
 async function untilAnswered<T>(attempt: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
+  let answer: { value: T } | undefined;
+  let lastError: unknown;
+  await eventually(async () => {
     try {
-      return await attempt();
+      answer = { value: await attempt() };
     } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      lastError = error;
     }
-  }
+    return answer !== undefined;
+  }, 'the service to answer', 10_000).catch(() => {
+    throw lastError;
+  });
+  return (answer as { value: T }).value;
 }
 
 /** As root the privileged-port check never fires; run that child as nobody instead. */
@@ -106,7 +111,7 @@ describe('porta hello (CLI)', () => {
     try {
       const [, port] = await hello.waitForStderr(/listening on tcp 127\.0\.0\.1:(\d+)/);
       assert.equal(await exchange(Number(port), ''), 'Hi 127.0.0.1\r\n');
-      for (let i = 0; i < 100 && !hello.stdout().toString().includes('\n'); i++) await new Promise((r) => setTimeout(r, 10));
+      await eventually(() => hello.stdout().toString().includes('\n'), 'the connection’s log line', 1000).catch(() => undefined);
     } finally {
       const result = await hello.stop('SIGINT');
       assert.equal(result.code, 0);

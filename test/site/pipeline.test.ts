@@ -19,6 +19,7 @@ import type { Phase } from '../../src/site/pipeline.js';
 import { buildRepresentation } from '../../src/site/representation.js';
 import { createSiteHandler } from '../../src/site/site.js';
 import { makeTempSite, type TempSite } from '../helpers/porta-server.js';
+import { eventually } from '../helpers/eventually.js';
 
 function requestFor(head: string): HttpRequest {
   const buf = Buffer.from(head, 'latin1');
@@ -129,7 +130,8 @@ describe('site pipeline', () => {
       assert.equal(full.body.kind, 'stream');
       if (full.body.kind === 'stream') full.body.release?.();
     }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Descriptors are closed asynchronously once released.
+    await eventually(() => openFds() <= before + 1, `descriptors back to ${before} (+1)`).catch(() => undefined);
     assert.ok(openFds() <= before + 1, `descriptors before ${before}, after ${openFds()}`);
   });
 

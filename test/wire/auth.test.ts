@@ -9,6 +9,7 @@ import { makeNonce, newIssuer } from '../../src/site/auth/nonces.js';
 import { basicControlFile, basicField, digestControlFile, digestField, parseChallenge } from '../helpers/auth-client.js';
 import { makeTempSite, startPorta, type PortaServer, type TempSite } from '../helpers/porta-server.js';
 import { assertErrorPage, fetchOne, rawExchange, RawConnection, request, type ParsedResponse } from '../helpers/raw-client.js';
+import { eventually } from '../helpers/eventually.js';
 
 const T = { timeout: 10_000 };
 const CONTROL = 'WeMustProtectThisHouse!';
@@ -319,10 +320,10 @@ describe('authentication', () => {
     assert.equal(first.get('www-authenticate'), 'Basic realm="First Realm"');
     await writeFile(site.path(`changing/${CONTROL}`), basicControlFile('Second Realm', { erin: 'two' }));
     let seen: string | undefined;
-    for (let attempt = 0; attempt < 100 && seen !== 'Basic realm="Second Realm"'; attempt++) {
+    await eventually(async () => {
       seen = (await get('/changing/page.txt')).get('www-authenticate');
-      if (seen !== 'Basic realm="Second Realm"') await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+      return seen === 'Basic realm="Second Realm"';
+    }, 'the new realm', 5000).catch(() => undefined);
     assert.equal(seen, 'Basic realm="Second Realm"');
     assert.equal((await get('/changing/page.txt', [basicField('erin', 'two')])).status, 200);
     assert.equal((await get('/changing/page.txt', [basicField('erin', 'one')])).status, 401);

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
+import { eventually } from '../helpers/eventually.js';
 import { makeTempSite, startPorta, withPorta, type PortaServer, type TempSite } from '../helpers/porta-server.js';
 import { RawConnection, assertErrorPage, assertStandardFields, fetchOne, rawExchange, request } from '../helpers/raw-client.js';
 import { startPorta as spawnPorta } from '../helpers/spawn-porta.js';
@@ -83,15 +84,6 @@ async function makeCgiSite(): Promise<TempSite> {
   });
   for (const name of Object.keys(PROGRAMS)) await chmod(site.path(name), 0o755);
   return site;
-}
-
-/** Waits (bounded) until `check` holds; for effects that follow a response (a kill, a log line). */
-async function eventually(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** Whether a process is still running (not gone, not a zombie waiting to be reaped). */
@@ -315,6 +307,7 @@ describe('CGI programs', () => {
       const now = await count();
       const stalled = now > 0 && now === last;
       last = now;
+      // Fixed wait: held back means the count stops growing for a while; no event says so.
       if (!stalled) await new Promise((resolve) => setTimeout(resolve, 150));
       return stalled;
     }, 'the program to be held back', 8000);

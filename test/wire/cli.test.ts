@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { after, before, describe, test } from 'node:test';
@@ -11,6 +12,7 @@ import { freePort } from '../helpers/free-port.js';
 import { fileURLToPath } from 'node:url';
 import { makeTempSite, type TempSite } from '../helpers/porta-server.js';
 import { RawConnection, fetchOne, rawExchange, request } from '../helpers/raw-client.js';
+import { eventually } from '../helpers/eventually.js';
 
 const T = { timeout: 15_000 };
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -43,6 +45,16 @@ function runPorta(args: readonly string[], options: { env?: NodeJS.ProcessEnv; t
       resolve({ code, signal, stdout, stderr });
     });
   });
+}
+
+/** Whether the process has a handler for signal number `signal` (SigCgt in /proc/PID/status). */
+function catchesSignal(pid: number | undefined, signal: number): boolean {
+  try {
+    const caught = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return caught !== null && ((BigInt(`0x${caught[1]}`) >> BigInt(signal - 1)) & 1n) === 1n;
+  } catch {
+    return false;
+  }
 }
 
 /** The environment without PORT (so the default applies unless a test sets it). */
@@ -353,8 +365,8 @@ describe('porta serve (the executable)', () => {
   test('SIGINT also stops gracefully with exit 0', T, async () => {
     const running = await startPortaProcess(['serve', site.root, '--host', '127.0.0.1', '--port', '0', '--access-log', 'off']);
     // porta prints its banner a moment before it installs its signal handlers (see the report):
-    // give it that moment, so this test checks the graceful path rather than the race.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // wait until it catches SIGINT, so this test checks the graceful path rather than the race.
+    await eventually(() => catchesSignal(running.child.pid, 2), 'porta to catch SIGINT');
     const finished = await running.stop('SIGINT');
     assert.equal(finished.code, 0);
   });

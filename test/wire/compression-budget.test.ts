@@ -13,6 +13,7 @@ import { compressionBudgetState, compressionGate, resetCompressionBudget } from 
 import type { ReleaseSlot } from '../../src/site/compression/compression-gate.js';
 import { makeTempSite, startPorta, type PortaServer, type TempSite } from '../helpers/porta-server.js';
 import { RawConnection, fetchOne, request, type ParsedResponse } from '../helpers/raw-client.js';
+import { eventually } from '../helpers/eventually.js';
 
 /** Script-like text of about `bytes` bytes, different for each `seed`, that compresses well. */
 function script(seed: number, bytes: number): string {
@@ -35,15 +36,6 @@ function decoded(response: ParsedResponse): string {
   if (coding === 'gzip') return gunzipSync(response.body).toString();
   assert.equal(coding, undefined);
   return response.text;
-}
-
-/** Polls `check` every 10 ms until it holds; fails after `timeoutMs`. */
-async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 describe('compression budget', () => {
@@ -123,9 +115,9 @@ describe('compression budget', () => {
     const connection = await RawConnection.open(server.port);
     try {
       connection.write(request('GET', '/left.js', ['Accept-Encoding: br']));
-      await until(() => compressionBudgetState().queued === 1, 'the request to queue');
+      await eventually(() => compressionBudgetState().queued === 1, 'the request to queue');
       connection.socket.resetAndDestroy();
-      await until(() => compressionBudgetState().queued === 0, 'the request to leave the queue');
+      await eventually(() => compressionBudgetState().queued === 0, 'the request to leave the queue');
     } finally {
       held();
       connection.destroy();
@@ -163,11 +155,10 @@ describe('compression budget', () => {
     // The server notices the change within its file cache's freshness window (1 s).
     const oldTag = first.get('etag');
     let latest = first;
-    for (const deadline = Date.now() + 5000; latest.get('etag') === oldTag; ) {
-      if (Date.now() > deadline) assert.fail('the new version was never served');
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    await eventually(async () => {
       latest = await get('/changing.js', 'Accept-Encoding: br');
-    }
+      return latest.get('etag') !== oldTag;
+    }, 'the new version to be served', 5000);
     assert.equal(latest.get('content-encoding'), 'br');
     assert.equal(decoded(latest), changed);
   });

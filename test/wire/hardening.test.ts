@@ -130,6 +130,7 @@ describe('hardening: pipelining without reading (a real porta process)', () => {
       // (well under a second here): a slower machine can only make the growth smaller.
       let grown = 0;
       for (let sample = 0; sample < 30; sample++) {
+        // Fixed wait: memory is sampled over a span of time; growth has no event to wait for.
         await new Promise((resolve) => setTimeout(resolve, 50));
         grown = Math.max(grown, rssOf(pid) - before);
       }

@@ -99,8 +99,8 @@ describe('malformed request heads', () => {
   test('414 for a request line that grows past the limit before its end arrives', T, async () => {
     const conn = await RawConnection.open(porta.port);
     try {
-      conn.write(`GET /${'a'.repeat(1500)}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // The second part goes once the first has been handed to the kernel: separate segments.
+      await conn.writeOut(`GET /${'a'.repeat(1500)}`);
       conn.write('b'.repeat(1500));
       await conn.waitForClose();
       const [res] = conn.responses();
@@ -113,8 +113,8 @@ describe('malformed request heads', () => {
   test('431 for a header section that grows past 16 KiB before its end arrives', T, async () => {
     const conn = await RawConnection.open(porta.port);
     try {
-      conn.write(`GET /file.txt HTTP/1.1\r\nHost: x\r\nX-A: ${'a'.repeat(9000)}\r\n`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // The second part goes once the first has been handed to the kernel: separate segments.
+      await conn.writeOut(`GET /file.txt HTTP/1.1\r\nHost: x\r\nX-A: ${'a'.repeat(9000)}\r\n`);
       conn.write(`X-B: ${'b'.repeat(9000)}\r\n`);
       await conn.waitForClose();
       const [res] = conn.responses();

@@ -13,6 +13,7 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { eventually } from '../helpers/eventually.js';
 import { makeTempSite, type TempSite } from '../helpers/porta-server.js';
 import { RawConnection, rawExchange, request, type ParsedResponse } from '../helpers/raw-client.js';
 import { runPorta, startPorta, type RunningPorta } from '../helpers/spawn-porta.js';
@@ -20,8 +21,6 @@ import { runPorta, startPorta, type RunningPorta } from '../helpers/spawn-porta.
 const T = { timeout: 20_000 };
 const FILE_BODY = 'served by a worker\n';
 const TIME = String.raw`\[\d{2}/(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\]`;
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---- Processes, through /proc ----
 
@@ -83,12 +82,38 @@ function listeningInode(port: number): string | undefined {
   return undefined;
 }
 
-/** The process has the listening socket among its descriptors (a worker that has it serves). */
-function holdsSocket(pid: number, inode: string): boolean {
+/** The descriptor numbers under which the process has the listening socket. */
+function socketDescriptors(pid: number, inode: string): string[] {
   try {
-    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+    return readdirSync(`/proc/${pid}/fd`).filter((fd) => {
       try {
         return readlinkSync(`/proc/${pid}/fd/${fd}`) === `socket:[${inode}]`;
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return [];
+  }
+}
+
+/** The process has the listening socket among its descriptors (received from the primary). */
+function holdsSocket(pid: number, inode: string): boolean {
+  return socketDescriptors(pid, inode).length > 0;
+}
+
+/**
+ * The process watches the listening socket in its event loop: one of its epoll descriptors
+ * lists it ("tfd: N" in /proc/PID/fdinfo), so it accepts connections from now on.
+ */
+function acceptsOn(pid: number, inode: string): boolean {
+  const held = socketDescriptors(pid, inode);
+  if (held.length === 0) return false;
+  const watched = new RegExp(`^tfd:\\s+(?:${held.join('|')})\\s`, 'm');
+  try {
+    return readdirSync(`/proc/${pid}/fdinfo`).some((fd) => {
+      try {
+        return watched.test(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'));
       } catch {
         return false;
       }
@@ -100,13 +125,9 @@ function holdsSocket(pid: number, inode: string): boolean {
 
 /** Polls `check` until it returns a value (not undefined), or fails after timeoutMs. */
 async function waitUntil<V>(what: string, check: () => V | undefined, timeoutMs = 5000): Promise<V> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(25);
-  }
+  let value: V | undefined;
+  await eventually(() => (value = check()) !== undefined, what, timeoutMs);
+  return value as V;
 }
 
 /** Kills, by pid, whatever of this test is still running (the safety net of `finally`). */
@@ -157,13 +178,18 @@ function waitForWorkers(cluster: Cluster, count = 2, exclude: readonly number[] 
 }
 
 /**
- * Waits until every one of `pids` holds the listening socket: it has received it from the
- * primary and is about to serve (a moment more covers the rest of its start-up).
+ * Waits until every one of `pids` accepts on the listening socket: it has received it from
+ * the primary and its event loop watches it.
  */
 async function waitForServing(cluster: Cluster, pids: readonly number[]): Promise<void> {
   const inode = await waitUntil('the listening socket', () => listeningInode(cluster.port), 3000);
-  await waitUntil(`workers ${pids.join(', ')} to hold the listening socket`, () => (pids.every((pid) => holdsSocket(pid, inode)) ? true : undefined), 8000);
-  await sleep(150);
+  await waitUntil(`workers ${pids.join(', ')} to accept on the listening socket`, () => (pids.every((pid) => acceptsOn(pid, inode)) ? true : undefined), 8000);
+}
+
+/** Waits until the shared access log holds `count` whole lines. */
+async function waitForLogLines(cluster: Cluster, count: number): Promise<void> {
+  const lines = async (): Promise<number> => (await readFile(cluster.logFile, 'utf8').catch(() => '')).split('\n').length - 1;
+  await eventually(async () => (await lines()) >= count, `${count} lines in ${cluster.logFile}`, 5000);
 }
 
 function assertServed(response: ParsedResponse | undefined, what: string): void {
@@ -276,8 +302,8 @@ describe('porta serve --workers', () => {
       await load(cluster.port, 'before', 4, 6);
 
       const [victim, survivor] = original as [number, number];
-      // Access-log lines go out in batches; let the victim's reach the file before it dies.
-      await sleep(300);
+      // Access-log lines go out in batches; the victim's reach the file before it dies.
+      await waitForLogLines(cluster, 4 * 6);
       process.kill(victim, 'SIGKILL');
       await waitUntil('the killed worker to die', () => (isRunning(victim) ? undefined : true), 3000);
       // Served right away, by the worker that is left.
@@ -294,8 +320,8 @@ describe('porta serve --workers', () => {
       await load(cluster.port, 'after', 4, 6);
 
       // Now the other original goes too: for a moment the replacement is the only worker
-      // accepting, so these requests show that it serves.
-      await sleep(300);
+      // accepting, so these requests show that it serves. Its log lines are written first.
+      await waitForLogLines(cluster, 3 * 4 * 6);
       process.kill(survivor, 'SIGKILL');
       await waitUntil('the other original worker to die', () => (isRunning(survivor) ? undefined : true), 3000);
       await load(cluster.port, 'replacement', 3, 4);
@@ -348,9 +374,11 @@ describe('porta serve --workers', () => {
       // The replacement exists but is still loading: stop now.
       const started = Date.now();
       cluster.running.child.kill('SIGTERM');
-      const result = await Promise.race([cluster.running.exited, sleep(3000).then(() => undefined)]);
-      const took = Date.now() - started;
+      let result: Awaited<typeof cluster.running.exited> | undefined;
+      void cluster.running.exited.then((exited) => (result = exited));
       // With idle workers a graceful stop takes milliseconds; a single porta stops within 3 s.
+      await eventually(() => result !== undefined, 'the primary to exit after SIGTERM', 3000).catch(() => undefined);
+      const took = Date.now() - started;
       assert.ok(result !== undefined, `the primary had not exited ${took} ms after SIGTERM; stderr:\n${cluster.running.stderr()}`);
       assert.equal(result.code, 0, `exit code; stderr:\n${result.stderr}`);
       await waitUntil('every worker to be gone', () => ([...seen].every((pid) => !isRunning(pid)) ? true : undefined), 3000).catch(() => undefined);

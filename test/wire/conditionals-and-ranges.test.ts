@@ -79,20 +79,27 @@ describe('conditional requests and ranges', () => {
       assert.deepEqual(tags, [etag, etag, etag, etag]);
     });
 
+    /**
+     * Asks for `path` until its body differs from `before`'s (2.5 s at most); every old answer
+     * must still carry the old ETag, never a mix. The last answer, and how long after `since`
+     * the old content was still served.
+     */
+    async function untilChanged(path: string, before: ParsedResponse, since: number): Promise<{ after: ParsedResponse; staleMs: number }> {
+      let after = await get(path);
+      await eventually(async () => {
+        if (after.text !== before.text) return true;
+        assert.equal(after.get('etag'), before.get('etag'));
+        after = await get(path);
+        return false;
+      }, `new content at ${path}`, 2500).catch(() => undefined);
+      return { after, staleMs: Date.now() - since };
+    }
+
     test('the ETag and Last-Modified change after the file is modified (within the 1 s cache window), body and tag together', T, async () => {
       const before = await get('/mutable.txt');
       await writeFile(site.path('mutable.txt'), 'version two, longer\n');
       await utimes(site.path('mutable.txt'), new Date('2021-05-06T07:08:09Z'), new Date('2021-05-06T07:08:09Z'));
-      const modifiedAt = Date.now();
-      let after = await get('/mutable.txt');
-      await eventually(async () => {
-        if (after.text !== 'version one\n') return true;
-        // Old body: it must still come with the old validators, never a mix.
-        assert.equal(after.get('etag'), before.get('etag'));
-        after = await get('/mutable.txt');
-        return false;
-      }, 'the new content', 2500).catch(() => undefined);
-      const staleMs = Date.now() - modifiedAt;
+      const { after, staleMs } = await untilChanged('/mutable.txt', before, Date.now());
       assert.equal(after.text, 'version two, longer\n', `still the old content ${staleMs} ms after the change`);
       assert.ok(staleMs < 1500, `old content served for ${staleMs} ms after the change`);
       assert.notEqual(after.get('etag'), before.get('etag'));
@@ -111,16 +118,7 @@ describe('conditional requests and ranges', () => {
       // Same size, new content and time.
       await writeFile(site.path('samesize.txt'), 'BBBB');
       await utimes(site.path('samesize.txt'), new Date('2022-01-01T00:00:00Z'), new Date('2022-01-01T00:00:00Z'));
-      const modifiedAt = Date.now();
-      let after = await get('/samesize.txt');
-      await eventually(async () => {
-        if (after.text !== 'AAAA') return true;
-        // Old body: it must still come with the old validators, never a mix.
-        assert.equal(after.get('etag'), before.get('etag'));
-        after = await get('/samesize.txt');
-        return false;
-      }, 'the new content', 2500).catch(() => undefined);
-      const staleMs = Date.now() - modifiedAt;
+      const { after, staleMs } = await untilChanged('/samesize.txt', before, Date.now());
       assert.equal(after.text, 'BBBB', `stale body still served ${staleMs} ms after the file changed`);
       assert.ok(staleMs < 1500, `old content served for ${staleMs} ms after the change`);
       assert.notEqual(after.get('etag'), before.get('etag'));

@@ -21,6 +21,11 @@ export interface BenchOptions {
   /** Re-draw the chart (and the table) from a results JSON instead of measuring. */
   readonly chartFrom: string | undefined;
   readonly help: boolean;
+  /**
+   * A full run by the documented method (every scenario and peer, default timings): only
+   * such a run replaces the committed bench/results/latest.json and latest.svg.
+   */
+  readonly fullRun: boolean;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -104,5 +109,6 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     loadGenerator: loadgen,
     chartFrom: values['chart-from'],
     help: values.help === true,
+    fullRun: !quick && values.warmup === undefined && values.duration === undefined && values.runs === undefined && values.only === undefined && values.peers === undefined,
   };
 }

@@ -171,8 +171,11 @@ export interface Written {
   readonly chart: string;
 }
 
-/** Writes bench/results/<ISO date-time>.json and .svg, and copies them as latest.json and latest.svg. */
-export function writeResults(results: BenchResults): Written {
+/**
+ * Writes bench/results/<ISO date-time>.json and .svg (git-ignored scratch files); a full run
+ * also copies them over the committed latest.json and latest.svg.
+ */
+export function writeResults(results: BenchResults, updateLatest: boolean): Written {
   const dir = join(REPO_ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const name = results.startedAt.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
@@ -180,7 +183,9 @@ export function writeResults(results: BenchResults): Written {
   const chart = renderChart(results);
   writeFileSync(join(dir, `${name}.json`), json);
   writeFileSync(join(dir, `${name}.svg`), chart);
-  writeFileSync(join(dir, 'latest.json'), json);
-  writeFileSync(join(dir, 'latest.svg'), chart);
+  if (updateLatest) {
+    writeFileSync(join(dir, 'latest.json'), json);
+    writeFileSync(join(dir, 'latest.svg'), chart);
+  }
   return { json: join(dir, `${name}.json`), chart: join(dir, `${name}.svg`) };
 }

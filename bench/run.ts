@@ -190,8 +190,9 @@ async function main(argv: readonly string[]): Promise<number> {
     memory: memoryOutcomes,
   };
   process.stdout.write(renderReport(results));
-  const written = writeResults(results);
-  process.stderr.write(`results written to ${written.json}, chart ${written.chart} (also latest.json, latest.svg)\n`);
+  const written = writeResults(results, options.fullRun);
+  const latest = options.fullRun ? 'also latest.json, latest.svg' : 'not a full run: the committed latest.json and latest.svg are left as they are';
+  process.stderr.write(`results written to ${written.json}, chart ${written.chart} (${latest})\n`);
   return 0;
 }
 

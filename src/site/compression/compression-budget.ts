@@ -30,7 +30,12 @@ function defaultLimits(): GateLimits {
 export type EncodedBytes = Buffer | null;
 
 let gate = new CompressionGate(defaultLimits());
-let cache = new ByteBudgetLru<EncodedBytes>(ENCODED_BUDGET_BYTES, (bytes) => VERDICT_COST + (bytes?.length ?? 0));
+/** The compressed copies, each costing its bytes plus what remembering it takes. */
+function encodedCache(budgetBytes: number): ByteBudgetLru<EncodedBytes> {
+  return new ByteBudgetLru<EncodedBytes>(budgetBytes, (bytes) => VERDICT_COST + (bytes?.length ?? 0));
+}
+
+let cache = encodedCache(ENCODED_BUDGET_BYTES);
 /**
  * Compressions on their way, so that many requests for one file make one copy. Those that
  * join one wait with it: if it never gets a slot (its own client left, or the deadline), they
@@ -84,7 +89,7 @@ export function compressionBudgetState(): { running: number; queued: number; cac
 /** Tests only: other limits, an empty cache. */
 export function resetCompressionBudget(limits: Partial<GateLimits> = {}, budgetBytes = ENCODED_BUDGET_BYTES): void {
   gate = new CompressionGate({ ...defaultLimits(), ...limits });
-  cache = new ByteBudgetLru<EncodedBytes>(budgetBytes, (bytes) => VERDICT_COST + (bytes?.length ?? 0));
+  cache = encodedCache(budgetBytes);
   inFlight.clear();
   started = 0;
 }

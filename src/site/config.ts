@@ -22,7 +22,7 @@ export interface SiteConfig {
   readonly trace: boolean;
   /** `--cors`: answer preflights and let any origin read the answers. */
   readonly cors: boolean;
-  /** What a missing path may be answered with instead of 404 (phases/fallback.ts). */
+  /** What a missing path may be answered with instead of 404 (map/fallback.ts). */
   readonly fallback: { readonly cleanUrls: boolean; readonly spa: string | undefined };
   /** The operator's fields, per path prefix (`--header`, `--cache-control`, `--max-age`). */
   readonly addedFields: readonly PathFields[];

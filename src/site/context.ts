@@ -1,8 +1,8 @@
 /**
- * Everything one request gathers on its way through the site's phases (see phases.ts): the
- * request, its decoded path, what the path resolves to, what the client may do there, who
- * it is, the representation chosen to answer with and where its bytes come from, and fields
- * that every answer to it must carry. One object per request, with a fixed shape.
+ * Everything one request gathers on its way through the site's stages (see stages.ts): the
+ * request; the map stages' working state and the typed resource they end with; what the
+ * guard found (who the client is, what it may do); and the file handler's chosen
+ * representation and the source of its bytes. One object per request, with a fixed shape.
  */
 import { close } from 'node:fs';
 import type { HttpRequest } from '../http/handler.js';
@@ -13,7 +13,8 @@ import type { SiteConfig } from './config.js';
 import type { CachedFile, CachedTarget, FileCache } from './file-cache.js';
 import type { Permissions } from './methods.js';
 import type { ByteSource, Representation } from './representation.js';
-import { takesAddedFields } from './response-fields.js';
+import type { ResponseFilter } from './filters/filter.js';
+import type { Resource } from './resource.js';
 import type { RequestPath } from './url-path.js';
 
 /** A variant chosen by negotiation: how to describe it when it is sent. */
@@ -30,61 +31,62 @@ export interface Grants {
 
 export const NO_GRANTS: Grants = Object.freeze({ put: false, delete: false });
 
-/** What the site's phases share: its configuration and its caches. */
+/** What the site's stages share: its configuration and its caches. */
 export interface Site {
   readonly config: SiteConfig;
   readonly cache: FileCache;
   /** Control files, the Digest nonce secret and counts. */
   readonly auth: SiteAuth;
+  /** The response filters this configuration needs, in order (stages.ts). */
+  readonly filters: readonly ResponseFilter[];
 }
 
 export class RequestContext {
-  /** The decoded path; set by the target phase (undefined for `OPTIONS *`). */
+  // The map stages' working state (map/*.ts): what the path means so far.
+  /** The decoded path; set by the target stage (undefined only for `OPTIONS *`). */
   path: RequestPath | undefined = undefined;
-  /** What the path resolves to; set by the resolve phase. */
+  /** What the path resolves to; set by resolve, replaced by negotiation or a fallback. */
   target: CachedTarget | undefined = undefined;
+  /** What resolve found, before anything replaced it: the guard judges it too. */
+  requested: CachedTarget | undefined = undefined;
   /** Segments after a file the path reached through (CGI's PATH_INFO), '' when none. */
   trailingPath = '';
   /** The directory whose index document `target` is, when the path named a directory. */
   indexOf: CachedTarget | undefined = undefined;
-  /** What the client may do with the target; set by the permission phase. */
+  /** Set by negotiation when `target` is a variant chosen for this request. */
+  variant: VariantSelection | undefined = undefined;
+  /** An answer negotiation decided on, given once the guard admits the request. */
+  decided: HttpResponse | undefined = undefined;
+
+  /** The typed outcome of the map stages (map/classify.ts); what the guard and handler use. */
+  resource: Resource | undefined = undefined;
+
+  // The guard's findings (guard/*.ts).
+  /** What the client may do with the resource; set by the permission stage. */
   permissions: Permissions;
   /**
    * What the governing auth control file grants beyond reading (its ALLOW-PUT and
-   * ALLOW-DELETE lines, docs/serve.md, uploads); set by the auth phase.
+   * ALLOW-DELETE lines, docs/serve.md, uploads); set by the auth stage.
    */
   grants: Grants = NO_GRANTS;
-  /**
-   * The target the auth phases last judged and the control file that governed it (null when
-   * none did): a target replaced later (negotiation, fallback) is judged again by its own.
-   */
-  authorizedTarget: CachedTarget | undefined = undefined;
+  /** The control file that admitted the request last (null: none governs), to judge a second target cheaply. */
   authorizedBy: Governing | undefined = undefined;
   /** The authenticated user and scheme, for the log and CGI (REMOTE_USER, AUTH_TYPE). */
   user: string | undefined = undefined;
   authType: string | undefined = undefined;
-  /** Set by negotiation when `target` is a variant chosen for this request. */
-  variant: VariantSelection | undefined = undefined;
+  /** Digest's Authentication-Info for the answer (RFC 7616 section 3.5), added by its filter. */
+  authenticationInfo: string | undefined = undefined;
+
+  // The file handler's working state (serve-file/*.ts).
   /** The representation selected to answer with, and where its bytes come from. */
   selected: Representation | undefined = undefined;
   source: ByteSource | undefined = undefined;
-  /**
-   * Fields every answer to this request carries, whatever its status (Authentication-Info,
-   * and later CORS): added once the answer is known.
-   */
-  extraFields: Array<readonly [string, string]> | undefined = undefined;
-  /** The operator's fields for this path (`--header`...), added if the status takes them. */
-  successFields: HeaderList | undefined = undefined;
 
   constructor(
     readonly request: HttpRequest,
     readonly site: Site,
   ) {
     this.permissions = { trace: site.config.trace };
-  }
-
-  addField(name: string, value: string): void {
-    (this.extraFields ??= []).push([name, value]);
   }
 
   /** A descriptor opened for this request that no response body took: closed with the answer. */
@@ -101,12 +103,14 @@ export class RequestContext {
     return source;
   }
 
-  /** The answer as it leaves the site: with the extra fields and the user for the log. */
+  /** The answer as it leaves the site: with the response filters' fields and the user for the log. */
   finish(response: HttpResponse): HttpResponse {
     this.releaseSource();
-    let extra: HeaderList | undefined = this.extraFields;
-    const added = this.successFields;
-    if (added !== undefined && takesAddedFields(response.status)) extra = extra === undefined ? added : [...extra, ...added];
+    let extra: HeaderList | undefined;
+    for (const filter of this.site.filters) {
+      const fields = filter.fields(this, response);
+      if (fields !== undefined) extra = extra === undefined ? fields : [...extra, ...fields];
+    }
     const user = this.user;
     if (extra === undefined && user === undefined) return response;
     const headers = extra === undefined ? response.headers : [...response.headers, ...extra];

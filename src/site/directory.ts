@@ -1,6 +1,6 @@
 /**
  * Directories (docs/serve.md, URLs, files and media types): the trailing-slash redirect and the generated listing
- * (index documents are found by the resolve phase).
+ * (index documents are found by the resolve stage).
  */
 import { Readable } from 'node:stream';
 import { HTML_TYPE } from '../http/error-page.js';

@@ -1,4 +1,4 @@
-/** Questions about a request's fields that several phases ask. */
+/** Questions about a request's fields that several stages ask. */
 import type { Fields } from '../http/fields.js';
 
 /**

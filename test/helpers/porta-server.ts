@@ -12,7 +12,7 @@ import { logExchangesTo } from '../../src/log/exchange-record.js';
 import { openAccessLog, type AccessLogSink } from '../../src/log/sink.js';
 import { startHttpServer, type RunningHttpServer } from '../../src/net/http-server.js';
 import type { TlsCredentials } from '../../src/net/self-signed-certificate.js';
-import { DEFAULT_CGI_SETTINGS } from '../../src/site/content/cgi.js';
+import { DEFAULT_CGI_SETTINGS } from '../../src/site/handlers/cgi.js';
 import { makeSiteConfig } from '../../src/site/config.js';
 import { parseRedirectRules } from '../../src/site/redirects.js';
 import type { PathFields } from '../../src/site/response-fields.js';

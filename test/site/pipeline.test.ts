@@ -1,11 +1,11 @@
 /**
- * Tests of the site's phase pipeline without sockets: the order of the phases, the auth seam
- * running before everything that says something about a resource, the selected
+ * Tests of the site's plan without sockets: the order documented in docs/design.md is the
+ * code's, the guard running before everything that says something about a resource, the selected
  * representation's fields on every status (200, 206, 304, 412, 416), descriptors of streamed
  * files always let go, and the cached path answering synchronously.
  */
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { HttpRequest } from '../../src/http/handler.js';
 import { parseRequestHead } from '../../src/http/head-parser.js';
@@ -13,9 +13,10 @@ import { DEFAULT_LIMITS } from '../../src/http/limits.js';
 import { NO_BODY } from '../../src/http/request-body.js';
 import type { HttpResponse } from '../../src/http/response.js';
 import { makeSiteConfig, type SiteConfig } from '../../src/site/config.js';
-import { DEFAULT_CGI_SETTINGS } from '../../src/site/content/cgi.js';
-import { SITE_PHASES } from '../../src/site/phases.js';
-import type { Phase } from '../../src/site/pipeline.js';
+import { DEFAULT_CGI_SETTINGS } from '../../src/site/handlers/cgi.js';
+import type { Handler } from '../../src/site/handlers/handler.js';
+import type { Stage } from '../../src/site/stage.js';
+import { SITE_PLAN, type SitePlan } from '../../src/site/stages.js';
 import { buildRepresentation } from '../../src/site/representation.js';
 import { createSiteHandler } from '../../src/site/site.js';
 import { makeTempSite, type TempSite } from '../helpers/porta-server.js';
@@ -34,6 +35,8 @@ function fieldsOf(response: HttpResponse): Array<readonly [string, string]> {
   return [...response.headers, ...(response.sharedFields ?? [])];
 }
 
+const names = (list: readonly { readonly name: string }[]): string[] => list.map((item) => item.name);
+
 const field = (response: HttpResponse, name: string): string | undefined => fieldsOf(response).find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1];
 
 describe('site pipeline', () => {
@@ -51,18 +54,33 @@ describe('site pipeline', () => {
 
   after(() => site.cleanup());
 
-  test('the phases run in the documented order', () => {
-    assert.deepEqual(
-      SITE_PHASES.map((phase) => phase.name),
-      ['method', 'target', 'cors', 'added-fields', 'virtual', 'redirect', 'resolve', 'auth', 'permission', 'trace-options', 'negotiate', 'fallback', 'final-auth', 'open', 'encode', 'preconditions', 'content', 'range'],
-    );
+  test('docs/design.md shows the order the code runs', () => {
+    const design = readFileSync(new URL('../../../docs/design.md', import.meta.url), 'utf8');
+    const line = (label: string): string => {
+      const found = design.split('\n').find((text) => text.trimStart().startsWith(`${label}:`));
+      assert.ok(found !== undefined, `docs/design.md has a "${label}:" line`);
+      return found.slice(found.indexOf(':') + 1).trim();
+    };
+    assert.deepEqual(line('map').split(' -> '), names(SITE_PLAN.map));
+    assert.deepEqual(line('guard').split(' -> '), names(SITE_PLAN.guard));
+    assert.deepEqual(line('filters').split(', '), names(SITE_PLAN.filters));
+    const handlers = [...[...SITE_PLAN.byMethod].map(([method, handler]) => `${method} ${handler.name}`), ...Object.entries(SITE_PLAN.byResource).map(([kind, handler]) => `${kind} ${handler.name}`)];
+    assert.deepEqual(line('handler').replace('else by resource: ', '').split(', '), handlers);
   });
 
-  test('the auth seam runs before permission, TRACE/OPTIONS and everything after', async () => {
+  test('the guard runs before permission, TRACE/OPTIONS, negotiation answers and every handler', async () => {
     const ran: string[] = [];
-    const refuse: Phase = { name: 'auth', run: () => ({ status: 401, headers: [['WWW-Authenticate', 'Basic realm="t"']], body: { kind: 'none' } }) };
-    const phases = SITE_PHASES.map((phase) => (phase.name === 'auth' ? refuse : { name: phase.name, run: (ctx: Parameters<Phase['run']>[0]) => (ran.push(phase.name), phase.run(ctx)) }));
-    const handle = createSiteHandler(config, phases);
+    const refuse: Stage = { name: 'auth', run: () => ({ status: 401, headers: [['WWW-Authenticate', 'Basic realm="t"']], body: { kind: 'none' } }) };
+    const record = (stage: Stage): Stage => ({ name: stage.name, run: (ctx) => (ran.push(stage.name), stage.run(ctx)) });
+    const recordHandler = <H extends Handler<never>>(handler: H): H => ({ ...handler, handle: (ctx: never, resource: never) => (ran.push(`handler ${handler.name}`), handler.handle(ctx, resource)) });
+    const plan: SitePlan = {
+      ...SITE_PLAN,
+      map: SITE_PLAN.map.map(record),
+      guard: SITE_PLAN.guard.map((stage) => (stage.name === 'auth' ? refuse : record(stage))),
+      byMethod: new Map([...SITE_PLAN.byMethod].map(([method, handler]) => [method, recordHandler(handler)])),
+      byResource: Object.fromEntries(Object.entries(SITE_PLAN.byResource).map(([kind, handler]) => [kind, recordHandler(handler)])) as unknown as SitePlan['byResource'],
+    };
+    const handle = createSiteHandler(config, plan);
     const requests = [
       req('GET', '/page.html'),
       req('HEAD', '/page.html'),
@@ -74,17 +92,18 @@ describe('site pipeline', () => {
       req('GET', '/page.html', 'If-None-Match: *'),
       req('GET', '/page.html', 'Range: bytes=999-'),
       req('GET', '/missing'),
+      req('GET', '/page', 'Accept: image/png'),
     ];
     for (const request of requests) {
       ran.length = 0;
       const response = await handle(request);
       assert.equal(response.status, 401, request.requestLine);
-      assert.deepEqual(ran, ['method', 'target', 'cors', 'added-fields', 'virtual', 'redirect', 'resolve'], `${request.requestLine}: nothing after auth ran`);
+      assert.deepEqual(ran, names(SITE_PLAN.map), `${request.requestLine}: the map ran, then nothing after auth`);
     }
   });
 
   test('a selected representation\'s fields go out with 200, 206, 304, 412 and 416', async () => {
-    const negotiate: Phase = {
+    const negotiate: Stage = {
       name: 'negotiate',
       run(ctx) {
         ctx.variant = {
@@ -97,7 +116,7 @@ describe('site pipeline', () => {
         return undefined;
       },
     };
-    const handle = createSiteHandler(config, SITE_PHASES.map((phase) => (phase.name === 'negotiate' ? negotiate : phase)));
+    const handle = createSiteHandler(config, { ...SITE_PLAN, map: SITE_PLAN.map.map((stage) => (stage.name === 'negotiate' ? negotiate : stage)) });
     const cases: Array<[HttpRequest, number]> = [
       [req('GET', '/page.html'), 200],
       [req('GET', '/page.html', 'Range: bytes=0-2'), 206],

@@ -18,7 +18,7 @@ import { createHttpsRedirectHandler } from '../../site/https-redirect.js';
 import { makeSiteConfig } from '../../site/config.js';
 import { parseRedirectRules, type RedirectRule } from '../../site/redirects.js';
 import { stopAllCgiPrograms } from '../../cgi/process-runner.js';
-import { DEFAULT_CGI_SETTINGS, defaultCgiMax } from '../../site/content/cgi.js';
+import { DEFAULT_CGI_SETTINGS, defaultCgiMax } from '../../site/handlers/cgi.js';
 import { createSiteHandler } from '../../site/site.js';
 import { PORTA_VERSION, SERVER_SOFTWARE } from '../../version.js';
 import type { Command } from '../command.js';

@@ -1,4 +1,5 @@
 import type { ContentCoding } from './compression/accept-encoding.js';
+import { processCompressionBudget, type CompressionBudget } from './compression/compression-budget.js';
 import { SITE_DEFAULTS } from './defaults.js';
 import type { DotfilePolicy } from './hidden-names.js';
 import { DEFAULT_EXTENSION_MAPS, type ExtensionMaps } from './media-type.js';
@@ -28,6 +29,8 @@ export interface SiteConfig {
   readonly addedFields: readonly PathFields[];
   /** Content codings offered for compressible files, in order of preference; empty: off. */
   readonly compression: readonly ContentCoding[];
+  /** Compressions at once and the copies kept (compression-budget.ts); by default the process's own. */
+  readonly compressionBudget: CompressionBudget;
   /** CGI programs: how they are recognised and run, or false when none are run. */
   readonly cgi: CgiSettings | false;
   readonly extensionMaps: ExtensionMaps;
@@ -76,6 +79,7 @@ export function makeSiteConfig(settings: SiteSettings): SiteConfig {
     fallback: { cleanUrls: false, spa: undefined },
     addedFields: [],
     compression: SITE_DEFAULTS.compression,
+    compressionBudget: processCompressionBudget(),
     multiviews: SITE_DEFAULTS.multiviews,
     accessLogSnapshot: undefined,
     ...given,

@@ -13,6 +13,7 @@ import { openAccessLog, type AccessLogSink } from '../../src/log/sink.js';
 import { startHttpServer, type RunningHttpServer } from '../../src/net/http-server.js';
 import type { TlsCredentials } from '../../src/net/self-signed-certificate.js';
 import { DEFAULT_CGI_SETTINGS } from '../../src/site/handlers/cgi.js';
+import type { CompressionBudget } from '../../src/site/compression/compression-budget.js';
 import { makeSiteConfig } from '../../src/site/config.js';
 import { parseRedirectRules } from '../../src/site/redirects.js';
 import type { PathFields } from '../../src/site/response-fields.js';
@@ -61,6 +62,8 @@ export interface StartPortaOptions {
   readonly discardLog?: boolean;
   /** Content negotiation (default on, as the CLI). */
   readonly multiviews?: boolean;
+  /** Compression's budget for this server (default: the process's own). */
+  readonly compressionBudget?: CompressionBudget;
 }
 
 export interface PortaServer {
@@ -126,6 +129,7 @@ export async function startPorta(options: StartPortaOptions): Promise<PortaServe
         searchPath: process.env.PATH ?? DEFAULT_CGI_SETTINGS.searchPath,
       },
       multiviews: options.multiviews,
+      compressionBudget: options.compressionBudget,
       accessLogSnapshot: options.exposeAccessLog === true ? () => sink.snapshot() : undefined,
       healthPath: options.healthPath,
     }),

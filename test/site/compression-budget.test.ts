@@ -4,10 +4,10 @@
  * whose client leaves while it waits compresses nothing).
  */
 import assert from 'node:assert/strict';
-import { afterEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { brotliDecompressSync } from 'node:zlib';
 import { ByteBudgetLru } from '../../src/site/compression/byte-budget-lru.js';
-import { compressionBudgetState, compressionGate, encodedBytes, resetCompressionBudget } from '../../src/site/compression/compression-budget.js';
+import { CompressionBudget } from '../../src/site/compression/compression-budget.js';
 import { CompressionGate, type ReleaseSlot } from '../../src/site/compression/compression-gate.js';
 import { MAX_WINDOW_BITS, windowBitsFor } from '../../src/site/compression/encoders.js';
 
@@ -111,16 +111,14 @@ describe('CompressionGate', () => {
 });
 
 describe('the budget together', () => {
-  afterEach(() => resetCompressionBudget());
-
   const body = Buffer.from('const porta = "compresses once per file version";\n'.repeat(200));
 
   test('a queued compression whose client leaves is never made; a waiting one is', async () => {
-    resetCompressionBudget({ concurrency: 1, queueLength: 4, maxWaitMs: 10_000 });
-    const held = compressionGate().enter() as ReleaseSlot;
+    const budget = new CompressionBudget({ concurrency: 1, queueLength: 4, maxWaitMs: 10_000 });
+    const held = budget.gate.enter() as ReleaseSlot;
     const client = new AbortController();
-    const left = encodedBytes('br:left', 'br', body, () => client.signal);
-    const waited = encodedBytes('br:waited', 'br', body, () => new AbortController().signal);
+    const left = budget.encoded('br:left', 'br', body, () => client.signal);
+    const waited = budget.encoded('br:waited', 'br', body, () => new AbortController().signal);
     assert.ok(left instanceof Promise && waited instanceof Promise);
     client.abort();
     assert.equal(await left, undefined);
@@ -128,16 +126,17 @@ describe('the budget together', () => {
     const bytes = await waited;
     assert.ok(Buffer.isBuffer(bytes));
     assert.deepEqual(brotliDecompressSync(bytes), body);
-    const state = compressionBudgetState();
+    const state = budget.state();
     assert.equal(state.started, 1, 'only the compression whose client stayed was made');
     assert.equal(state.cachedEntries, 1);
     // Made once: the next request for it is answered from the cache, at once.
-    assert.equal(encodedBytes('br:waited', 'br', body), bytes);
+    assert.equal(budget.encoded('br:waited', 'br', body), bytes);
   });
 
   test('many requests for one file at once make one compression', async () => {
-    const all = await Promise.all(Array.from({ length: 20 }, () => encodedBytes('gzip:one', 'gzip', body)));
-    assert.equal(compressionBudgetState().started, 1);
+    const budget = new CompressionBudget();
+    const all = await Promise.all(Array.from({ length: 20 }, () => budget.encoded('gzip:one', 'gzip', body)));
+    assert.equal(budget.state().started, 1);
     assert.ok(all.every((bytes) => bytes === all[0]));
   });
 

@@ -7,9 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { utimes, writeFile } from 'node:fs/promises';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
-import { compressionBudgetState, compressionGate, resetCompressionBudget } from '../../src/site/compression/compression-budget.js';
+import { CompressionBudget } from '../../src/site/compression/compression-budget.js';
 import type { ReleaseSlot } from '../../src/site/compression/compression-gate.js';
 import { makeTempSite, startPorta, type PortaServer, type TempSite } from '../helpers/porta-server.js';
 import { RawConnection, fetchOne, request, type ParsedResponse } from '../helpers/raw-client.js';
@@ -51,10 +51,8 @@ describe('compression budget', () => {
     entries['full.js'] = script(202, 50 * 1024);
     entries['changing.js'] = script(203, 50 * 1024);
     site = await makeTempSite(entries);
-    server = await startPorta({ root: site.root });
+    server = await startPorta({ root: site.root, compressionBudget: budget });
   });
-
-  afterEach(() => resetCompressionBudget());
 
   after(async () => {
     await server.close();
@@ -62,6 +60,18 @@ describe('compression budget', () => {
   });
 
   const get = (path: string, ...fields: string[]) => fetchOne(server.port, request('GET', path, fields), { timeoutMs: 10_000 });
+  const budget = new CompressionBudget();
+
+  /** A server of its own, with these limits, for one test. */
+  async function withBudget(own: CompressionBudget, body: (get: (path: string, ...fields: string[]) => Promise<ParsedResponse>, port: number) => Promise<void>): Promise<void> {
+    const alone = await startPorta({ root: site.root, compressionBudget: own });
+    try {
+      await body((path, ...fields) => fetchOne(alone.port, request('GET', path, fields), { timeoutMs: 10_000 }), alone.port);
+      assert.deepEqual(alone.internalErrors, []);
+    } finally {
+      await alone.close();
+    }
+  }
 
   test(`${WAVE} clients at once for ${WAVE} different files: all 200 with the right bytes, beyond the limit uncompressed`, async () => {
     // The files are read into memory first, so the wave reaches compression all at once.
@@ -74,74 +84,82 @@ describe('compression budget', () => {
       assert.equal(decoded(answer), wave[i], `f${i}.js`);
       if (answer.get('content-encoding') === 'br') coded++;
     });
-    const { limits } = compressionBudgetState();
+    const { limits } = budget.state();
     assert.ok(coded >= 1, 'the first ones are compressed');
     assert.ok(coded < WAVE, `only ${limits.concurrency} compressions run at once and ${limits.queueLength} wait: the rest go uncompressed (${coded} of ${WAVE} were compressed)`);
     assert.ok(server.internalErrors.length === 0);
   });
 
   test('a request that waits past the deadline is answered uncompressed; once a slot is free it is compressed', async () => {
-    resetCompressionBudget({ concurrency: 1, queueLength: 4, maxWaitMs: 50 });
-    const held = compressionGate().enter() as ReleaseSlot;
-    const plain = await get('/one.js', 'Accept-Encoding: br');
-    held();
-    assert.equal(plain.status, 200);
-    assert.equal(plain.get('content-encoding'), undefined);
-    assert.equal(plain.get('vary'), 'Accept-Encoding');
-    assert.equal(plain.text, script(200, 50 * 1024));
-    const coded = await get('/one.js', 'Accept-Encoding: br');
-    assert.equal(coded.get('content-encoding'), 'br');
-    assert.equal(decoded(coded), script(200, 50 * 1024));
-    assert.notEqual(coded.get('etag'), plain.get('etag'));
+    const own = new CompressionBudget({ concurrency: 1, queueLength: 4, maxWaitMs: 50 });
+    await withBudget(own, async (get) => {
+      const held = own.gate.enter() as ReleaseSlot;
+      const plain = await get('/one.js', 'Accept-Encoding: br');
+      held();
+      assert.equal(plain.status, 200);
+      assert.equal(plain.get('content-encoding'), undefined);
+      assert.equal(plain.get('vary'), 'Accept-Encoding');
+      assert.equal(plain.text, script(200, 50 * 1024));
+      const coded = await get('/one.js', 'Accept-Encoding: br');
+      assert.equal(coded.get('content-encoding'), 'br');
+      assert.equal(decoded(coded), script(200, 50 * 1024));
+      assert.notEqual(coded.get('etag'), plain.get('etag'));
+    });
   });
 
   test('when the queue is full the answer is uncompressed at once', async () => {
-    resetCompressionBudget({ concurrency: 1, queueLength: 0, maxWaitMs: 10_000 });
-    const held = compressionGate().enter() as ReleaseSlot;
-    try {
-      const plain = await get('/full.js', 'Accept-Encoding: gzip');
-      assert.equal(plain.get('content-encoding'), undefined);
-      assert.equal(plain.get('vary'), 'Accept-Encoding');
-      assert.equal(plain.text, script(202, 50 * 1024));
-    } finally {
-      held();
-    }
+    const own = new CompressionBudget({ concurrency: 1, queueLength: 0, maxWaitMs: 10_000 });
+    await withBudget(own, async (get) => {
+      const held = own.gate.enter() as ReleaseSlot;
+      try {
+        const plain = await get('/full.js', 'Accept-Encoding: gzip');
+        assert.equal(plain.get('content-encoding'), undefined);
+        assert.equal(plain.get('vary'), 'Accept-Encoding');
+        assert.equal(plain.text, script(202, 50 * 1024));
+      } finally {
+        held();
+      }
+    });
   });
 
   test('a client that leaves while its compression is queued: nothing is compressed', async () => {
-    await get('/left.js');
-    resetCompressionBudget({ concurrency: 1, queueLength: 4, maxWaitMs: 10_000 });
-    const held = compressionGate().enter() as ReleaseSlot;
-    const connection = await RawConnection.open(server.port);
-    try {
-      connection.write(request('GET', '/left.js', ['Accept-Encoding: br']));
-      await eventually(() => compressionBudgetState().queued === 1, 'the request to queue');
-      connection.socket.resetAndDestroy();
-      await eventually(() => compressionBudgetState().queued === 0, 'the request to leave the queue');
-    } finally {
-      held();
-      connection.destroy();
-    }
-    const state = compressionBudgetState();
-    assert.equal(state.started, 0);
-    assert.equal(state.cachedEntries, 0);
+    const own = new CompressionBudget({ concurrency: 1, queueLength: 4, maxWaitMs: 10_000 });
+    await withBudget(own, async (get, port) => {
+      await get('/left.js');
+      const held = own.gate.enter() as ReleaseSlot;
+      const connection = await RawConnection.open(port);
+      try {
+        connection.write(request('GET', '/left.js', ['Accept-Encoding: br']));
+        await eventually(() => own.state().queued === 1, 'the request to queue');
+        connection.socket.resetAndDestroy();
+        await eventually(() => own.state().queued === 0, 'the request to leave the queue');
+      } finally {
+        held();
+        connection.destroy();
+      }
+      const state = own.state();
+      assert.equal(state.started, 0);
+      assert.equal(state.cachedEntries, 0);
+    });
   });
 
   test('the compressed copies never hold more than their budget', async () => {
-    const budget = 96 * 1024;
-    resetCompressionBudget({}, budget);
-    for (let round = 0; round < 2; round++) {
-      for (let i = 0; i < 12; i++) {
-        const answer = await get(`/budget/f${i}.js`, 'Accept-Encoding: gzip');
-        assert.equal(answer.get('content-encoding'), 'gzip');
-        assert.equal(decoded(answer), script(100 + i, 100 * 1024));
-        const { cachedBytes } = compressionBudgetState();
-        assert.ok(cachedBytes <= budget, `${cachedBytes} bytes cached, budget ${budget}`);
+    const bytes = 96 * 1024;
+    const own = new CompressionBudget({}, bytes);
+    await withBudget(own, async (get) => {
+      for (let round = 0; round < 2; round++) {
+        for (let i = 0; i < 12; i++) {
+          const answer = await get(`/budget/f${i}.js`, 'Accept-Encoding: gzip');
+          assert.equal(answer.get('content-encoding'), 'gzip');
+          assert.equal(decoded(answer), script(100 + i, 100 * 1024));
+          const { cachedBytes } = own.state();
+          assert.ok(cachedBytes <= bytes, `${cachedBytes} bytes cached, budget ${bytes}`);
+        }
       }
-    }
-    const { cachedEntries, started } = compressionBudgetState();
-    assert.ok(cachedEntries < 12, `${cachedEntries} copies kept: older ones were evicted`);
-    assert.ok(started > 12, 'evicted copies are made again when asked for');
+      const { cachedEntries, started } = own.state();
+      assert.ok(cachedEntries < 12, `${cachedEntries} copies kept: older ones were evicted`);
+      assert.ok(started > 12, 'evicted copies are made again when asked for');
+    });
   });
 
   test('a changed file is never served from the copy of its old version', async () => {

@@ -10,7 +10,7 @@ import type { HeaderList } from '../../http/response.js';
 import type { CachedFile } from '../file-cache.js';
 import { buildRepresentation, type Representation } from '../representation.js';
 import type { ContentCoding } from './accept-encoding.js';
-import { encodedBytes, encodedKey, type EncodedBytes } from './compression-budget.js';
+import { encodedKey, type CompressionBudget, type EncodedBytes } from './compression-budget.js';
 
 /** Smaller bodies gain too little for the bytes `Content-Encoding` and `Vary` add. */
 export const MIN_COMPRESS_BYTES = 1024;
@@ -34,16 +34,16 @@ export class CodedForms {
 
   /**
    * The compressed copy of `file` (whose bytes are `body`) in `coding`: ready, on its way, null
-   * when not worth it, undefined when it cannot be made now. `clientGone` lets a request that
-   * waits for a free compression give up its place when its client leaves.
+   * when not worth it, undefined when it cannot be made now (within `budget`). `clientGone`
+   * lets a request that waits for a free compression give up its place when its client leaves.
    */
-  encoded(coding: ContentCoding, file: CachedFile, body: Buffer, clientGone?: () => AbortSignal): EncodedBytes | Promise<EncodedBytes | undefined> | undefined {
+  encoded(coding: ContentCoding, file: CachedFile, body: Buffer, budget: CompressionBudget, clientGone?: () => AbortSignal): EncodedBytes | Promise<EncodedBytes | undefined> | undefined {
     if (this.#keysOf !== file) {
       this.#keysOf = file;
       this.#keys = {};
     }
     const key = (this.#keys[coding] ??= encodedKey(file.fsPath, file.stats, coding));
-    return encodedBytes(key, coding, body, clientGone);
+    return budget.encoded(key, coding, body, clientGone);
   }
 
   /** The representation of a copy of these bytes made in `coding`. */

@@ -141,7 +141,7 @@ function chooseSibling(ctx: RequestContext, forms: CodedForms, codings: readonly
 /** The file beside this one when there is one, else the copy made here (or none: identity). */
 function send(ctx: RequestContext, file: CachedFile, forms: CodedForms, coding: ContentCoding, sibling: CachedFile | undefined, plain: Buffer): MaybePromise<undefined> {
   if (sibling !== undefined) return useSibling(ctx, forms, coding, sibling);
-  const encoded = forms.encoded(coding, file, plain, ctx.request.clientGone);
+  const encoded = forms.encoded(coding, file, plain, ctx.site.config.compressionBudget, ctx.request.clientGone);
   return andThen(encoded, (bytes) => useEncoded(ctx, forms, coding, bytes));
 }
 

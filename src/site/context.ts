@@ -12,6 +12,7 @@ import type { SiteAuth } from './auth/site-auth.js';
 import type { SiteConfig } from './config.js';
 import type { CachedFile, CachedTarget, FileCache } from './file-cache.js';
 import type { Permissions } from './methods.js';
+import type { Negotiator } from './negotiation/negotiator.js';
 import type { ByteSource, Representation } from './representation.js';
 import type { ResponseFilter } from './filters/filter.js';
 import type { Resource } from './resource.js';
@@ -37,6 +38,8 @@ export interface Site {
   readonly cache: FileCache;
   /** Control files, the Digest nonce secret and counts. */
   readonly auth: SiteAuth;
+  /** Variant lists and choices for content negotiation (map/negotiate.ts). */
+  readonly negotiator: Negotiator;
   /** The response filters this configuration needs, in order (stages.ts). */
   readonly filters: readonly ResponseFilter[];
 }

@@ -14,6 +14,7 @@ import type { SiteConfig } from './config.js';
 import { RequestContext, type Site } from './context.js';
 import { DEFAULT_FILE_CACHE_OPTIONS, FileCache } from './file-cache.js';
 import type { Handler } from './handlers/handler.js';
+import { Negotiator } from './negotiation/negotiator.js';
 import type { Resource } from './resource.js';
 import { runStages, type Stage } from './stage.js';
 import { SITE_PLAN, type SitePlan } from './stages.js';
@@ -34,7 +35,8 @@ export function createSite(config: SiteConfig, plan: SitePlan = SITE_PLAN): Site
     freshnessMs: DEFAULT_FILE_CACHE_OPTIONS.freshnessMs,
     report: config.reportError,
   });
-  return { config, cache, auth, filters: plan.filters.filter((filter) => filter.wanted(config)) };
+  const negotiator = new Negotiator(cache, config.extensionMaps);
+  return { config, cache, auth, negotiator, filters: plan.filters.filter((filter) => filter.wanted(config)) };
 }
 
 export function createSiteHandler(config: SiteConfig, plan: SitePlan = SITE_PLAN): RequestHandler {

@@ -10,23 +10,11 @@
 import type { RequestContext, VariantSelection } from '../context.js';
 import type { CachedFile, CachedTarget, Resolution } from '../file-cache.js';
 import { TYPE_MAP_EXTENSION } from '../negotiation/directory-variants.js';
-import { Negotiator, type ListEntry, type Place } from '../negotiation/negotiator.js';
+import type { ListEntry, Place } from '../negotiation/negotiator.js';
 import { NOT_FOUND_RESPONSE } from '../not-found.js';
 import type { Stage, StageResult } from '../stage.js';
 import { andThen, type MaybePromise } from '../../maybe-async.js';
 import type { RequestPath } from '../url-path.js';
-
-/** One negotiator per site (its caches live as long as the site). */
-const negotiators = new WeakMap<RequestContext['site'], Negotiator>();
-
-function negotiatorOf(ctx: RequestContext): Negotiator {
-  let negotiator = negotiators.get(ctx.site);
-  if (negotiator === undefined) {
-    negotiator = new Negotiator(ctx.site);
-    negotiators.set(ctx.site, negotiator);
-  }
-  return negotiator;
-}
 
 export const negotiateStage: Stage = {
   name: 'negotiate',
@@ -114,7 +102,7 @@ function negotiateIndex(ctx: RequestContext, path: RequestPath, directory: Cache
 
 /** A type map requested by its own name. */
 function negotiateTypeMap(ctx: RequestContext, map: CachedFile, place: Place): MaybePromise<StageResult> {
-  return andThen(negotiatorOf(ctx).listForTypeMap(map, place), (entry) => answer(ctx, entry, undefined, Date.now()));
+  return andThen(ctx.site.negotiator.listForTypeMap(map, place), (entry) => answer(ctx, entry, undefined, Date.now()));
 }
 
 /** The variant list of `name` in a directory; undefined when it has no variants. */
@@ -134,13 +122,13 @@ function listOf(
   const contents = cache.directories.peek(directory, now);
   if (contents !== undefined) {
     if (rememberNone && place.noVariantsIn === contents) return undefined;
-    const entry = negotiatorOf(ctx).listForName(contents, name, place);
+    const entry = ctx.site.negotiator.listForName(contents, name, place);
     if (entry === undefined && rememberNone) place.noVariantsIn = contents;
     return entry;
   }
   // An unreadable directory has no variants: the request stays what it was (404).
   return cache.readDirectory(directory).then(
-    (read) => negotiatorOf(ctx).listForName(read, name, place),
+    (read) => ctx.site.negotiator.listForName(read, name, place),
     () => undefined,
   );
 }
@@ -150,7 +138,7 @@ function answer(ctx: RequestContext, entry: ListEntry, indexOf: CachedTarget | u
   // A type map that names no file porta would serve has no representation: 404 (never the map itself).
   const fallback = ctx.target?.kind === 'file' ? NOT_FOUND_RESPONSE : undefined;
   if (entry.list.variants.length === 0) return fallback;
-  const outcome = negotiatorOf(ctx).decide(entry, ctx.request.fields);
+  const outcome = ctx.site.negotiator.decide(entry, ctx.request.fields);
   if (outcome.kind === 'answer') return outcome.response;
   const variant = outcome.variant;
   const cache = ctx.site.cache;

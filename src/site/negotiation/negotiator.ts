@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import type { Fields } from '../../http/fields.js';
 import { HttpError } from '../../http/http-error.js';
 import type { HeaderList } from '../../http/response.js';
-import type { Site } from '../context.js';
+import type { ExtensionMaps } from '../media-type.js';
 import type { DirectoryContents } from '../directory-cache.js';
-import { DEFAULT_FILE_CACHE_OPTIONS, type CachedFile } from '../file-cache.js';
+import { DEFAULT_FILE_CACHE_OPTIONS, type CachedFile, type FileCache } from '../file-cache.js';
 import { directoryVariants, TYPE_MAP_EXTENSION } from './directory-variants.js';
 import { ChosenVariant, listResponse, type Outcome } from './outcome.js';
 import { readPreferences } from './preferences.js';
@@ -154,7 +154,10 @@ export class Negotiator {
   private readonly building = new Map<string, Promise<ListEntry | undefined>>();
   private outcomeCount = 0;
 
-  constructor(private readonly site: Site) {}
+  constructor(
+    private readonly cache: FileCache,
+    private readonly extensionMaps: ExtensionMaps,
+  ) {}
 
   /**
    * The variants of `name` in a directory, for this version of its names; undefined when
@@ -165,7 +168,7 @@ export class Negotiator {
   listForName(contents: DirectoryContents, name: string, place: Place): ListEntry | undefined | Promise<ListEntry | undefined> {
     const known = this.byContents.get(contents)?.get(name);
     if (known !== undefined && Date.now() - known.builtAt < DEFAULT_FILE_CACHE_OPTIONS.freshnessMs) return known;
-    const variants = directoryVariants(contents, name, place.directoryKey, place.directorySegments, this.site.config.extensionMaps);
+    const variants = directoryVariants(contents, name, place.directoryKey, place.directorySegments, this.extensionMaps);
     if (variants.length === 0) return undefined;
     const key = `${contents.version}\0${name}`;
     let pending = this.building.get(key);
@@ -286,7 +289,7 @@ export class Negotiator {
     const key = `${place.directoryKey}${relative.join('/')}`;
     let file: CachedFile;
     try {
-      const resolution = await this.site.cache.resolve(key, [...place.directorySegments, ...relative]);
+      const resolution = await this.cache.resolve(key, [...place.directorySegments, ...relative]);
       if (resolution.target.kind !== 'file' || resolution.trailingPath !== '') return undefined;
       file = resolution.target;
     } catch {

@@ -114,7 +114,7 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
     // Nagle is off from accept on (the listener's noDelay option); no extra setsockopt here.
     transport.attach(this);
     context.sweeper.add(this);
-    this.idleSince = Date.now();
+    this.idleSince = this.context.sweeper.now();
     // A new connection must send its first request within the header timeout.
     this.deadline = this.idleSince + context.limits.headerTimeoutMs;
   }
@@ -140,7 +140,7 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
   /** @internal (response writer) The socket's buffer is full: the send deadline starts. */
   onWriteBlocked(): void {
     if (this.sendBlockedSince === 0) {
-      this.sendBlockedSince = Date.now();
+      this.sendBlockedSince = this.context.sweeper.now();
       this.refreshDeadline();
     }
   }
@@ -303,7 +303,7 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
       return false;
     }
     if (this.headStartedAt === 0) {
-      this.headStartedAt = Date.now();
+      this.headStartedAt = this.context.sweeper.now();
       this.deadline = this.headStartedAt + this.context.limits.headerTimeoutMs;
     }
     const headEnd = findHeadEnd(buf, skip, buf.length, this.scanFrom);
@@ -426,7 +426,7 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
     }
     if (body.wantsBytes()) {
       // Waiting for the client: read from it, under the body deadline.
-      if (exchange.bodyWaitSince === 0) exchange.bodyWaitSince = Date.now();
+      if (exchange.bodyWaitSince === 0) exchange.bodyWaitSince = this.context.sweeper.now();
       if (this.transport.isPaused() && !this.awaitingDrain) this.transport.resume();
     } else {
       exchange.bodyWaitSince = 0;
@@ -557,7 +557,7 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
   private startNextRequest(): void {
     if (this.state !== 'head') return;
     if (this.transport.isPaused() && !this.waitingForBudget && (this.pending?.length ?? 0) <= PENDING_HIGH_WATER) this.transport.resume();
-    this.idleSince = Date.now();
+    this.idleSince = this.context.sweeper.now();
     if (this.pending !== undefined && this.pending.length > 0) {
       // Inside the loop the next request is taken there; after an asynchronous answer the
       // loop starts again here.
@@ -643,7 +643,7 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
     this.context.inFlight?.end();
     this.context.onExchange({
       peer: this,
-      receivedAt: this.headStartedAt || Date.now(),
+      receivedAt: this.headStartedAt || this.context.sweeper.now(),
       requestLine,
       status,
       bodyBytes,
@@ -659,7 +659,7 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
       this.transport.destroy();
       return;
     }
-    const now = Date.now();
+    const now = this.context.sweeper.now();
     const limits = this.context.limits;
     if (this.sendBlockedSince !== 0 && now >= this.sendBlockedSince + limits.sendTimeoutMs) {
       // The client has not read for the whole send timeout: abandon the response.
@@ -711,6 +711,6 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
     this.transport.end();
     this.transport.resume();
     this.lingering = true;
-    this.deadline = Date.now() + LINGER_MS;
+    this.deadline = this.context.sweeper.now() + LINGER_MS;
   }
 }

@@ -19,9 +19,20 @@ const TICK_MS = 100;
  */
 export const MAX_EXPIRIES_PER_TICK = 256;
 
+export interface SweeperOptions {
+  /** The clock deadlines are set and judged by (Date.now; tests pass their own to skip time). */
+  readonly clock?: () => number;
+}
+
 export class DeadlineSweeper {
   private readonly members = new Set<HasDeadline>();
   private timer: NodeJS.Timeout | undefined;
+  /** The time now by this sweeper's clock: what members set their deadlines from. */
+  readonly now: () => number;
+
+  constructor(options: SweeperOptions = {}) {
+    this.now = options.clock ?? Date.now;
+  }
 
   add(member: HasDeadline): void {
     this.members.add(member);
@@ -39,8 +50,9 @@ export class DeadlineSweeper {
     }
   }
 
-  private sweep(): void {
-    const now = Date.now();
+  /** Acts on passed deadlines (at most MAX_EXPIRIES_PER_TICK); the timer calls it every tick. */
+  sweep(): void {
+    const now = this.now();
     let acted = 0;
     for (const member of this.members) {
       if (member.deadline !== 0 && member.deadline <= now) {

@@ -41,6 +41,8 @@ export interface ControlFilesOptions {
   readonly freshnessMs: number;
   readonly maxDirectories: number;
   readonly report: (error: Error) => void;
+  /** The clock freshness is judged by (Date.now; tests pass their own to skip time). */
+  readonly clock?: () => number;
 }
 
 /** What is known of a directory: its governing file, and when that was checked. */
@@ -62,10 +64,14 @@ export class ControlFiles {
   private readonly loading = new Map<string, Promise<Governing>>();
   private readonly files = new Map<string, LoadedFile>();
 
-  constructor(private readonly options: ControlFilesOptions) {}
+  private readonly clock: () => number;
+
+  constructor(private readonly options: ControlFilesOptions) {
+    this.clock = options.clock ?? Date.now;
+  }
 
   /** The governing file of `dir` if it was checked within the freshness window; no I/O. */
-  peek(dir: string, now = Date.now()): Governing | undefined {
+  peek(dir: string, now = this.clock()): Governing | undefined {
     return this.peekEntry(dir, now)?.governing;
   }
 
@@ -94,7 +100,7 @@ export class ControlFiles {
   }
 
   private async walk(dir: string): Promise<Governing> {
-    const checkedAt = Date.now();
+    const checkedAt = this.clock();
     const root = this.options.root;
     let governing: Governing = null;
     let current = isInside(root, dir) ? dir : root;

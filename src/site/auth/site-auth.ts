@@ -16,6 +16,8 @@ export interface SiteAuthOptions {
   readonly secret: string | undefined;
   readonly freshnessMs: number;
   readonly report: (error: Error) => void;
+  /** The clock control files' freshness is judged by (Date.now by default). */
+  readonly clock?: () => number;
 }
 
 export function createSiteAuth(options: SiteAuthOptions): SiteAuth {
@@ -26,6 +28,7 @@ export function createSiteAuth(options: SiteAuthOptions): SiteAuth {
       freshnessMs: options.freshnessMs,
       maxDirectories: 10_000,
       report: options.report,
+      ...(options.clock !== undefined ? { clock: options.clock } : {}),
     }),
     secret: options.secret !== undefined ? Buffer.from(options.secret, 'utf8') : randomBytes(32),
     issuer: newIssuer(),

@@ -14,6 +14,7 @@ export interface NodeStream extends Duplex {
   readonly localAddress?: string | undefined;
   readonly localPort?: number | undefined;
   readonly alpnProtocol?: string | false | null;
+  readonly bytesWritten?: number;
 }
 
 /** Where a stream's listeners find their handler. */
@@ -122,6 +123,10 @@ export class NodeStreamTransport implements Transport {
 
   get localPort(): number | undefined {
     return this.stream.localPort;
+  }
+
+  get bytesWritten(): number {
+    return this.stream.bytesWritten ?? 0;
   }
 
   get alpnProtocol(): string | undefined {

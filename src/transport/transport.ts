@@ -54,6 +54,8 @@ export interface Transport {
   readonly localPort: number | undefined;
   /** The protocol chosen by ALPN during a TLS handshake (RFC 7301); undefined without one. */
   readonly alpnProtocol: string | undefined;
+  /** Bytes handed to the kernel so far (what a log reports as sent). */
+  readonly bytesWritten: number;
 }
 
 /** The address a listener is bound to. */

@@ -24,6 +24,9 @@ export interface HpackDecoderOptions {
 
 export type HeaderField = [name: string, value: string];
 
+/** RFC 9113 section 6.5.2: the initial value of SETTINGS_HEADER_TABLE_SIZE. */
+const INITIAL_TABLE_SIZE = 4096;
+
 /** Scratch for Huffman output is kept between blocks up to this size, then reallocated per use. */
 const KEPT_SCRATCH_BYTES = 16 * 1024;
 
@@ -37,8 +40,12 @@ export class HpackDecoder {
   constructor(options: HpackDecoderOptions = {}) {
     this.maxTableSize = checkLimit('maxTableSize', options.maxTableSize ?? 4096);
     this.maxHeaderListSize = checkLimit('maxHeaderListSize', options.maxHeaderListSize ?? 16384);
-    // Section 4.2: the table starts at the maximum the protocol allows (our setting).
-    this.table = new DynamicTable(this.maxTableSize);
+    // The table starts at SETTINGS_HEADER_TABLE_SIZE's initial value, 4096 (RFC 9113 section
+    // 6.5.2): that is what the peer's encoder assumes until it signals a size update (RFC 7541
+    // section 4.2), which may then go up to our setting. A setting below 4096 applies from the
+    // start: a peer that indexes more before it has seen our SETTINGS would refer to entries we
+    // already evicted, which fails as an index out of range (never as a wrong field).
+    this.table = new DynamicTable(Math.min(this.maxTableSize, INITIAL_TABLE_SIZE));
   }
 
   /** The dynamic table's current section 4.1 size and its current maximum. */

@@ -121,34 +121,39 @@ export function huffmanEncodedLength(text: string): number {
   return Math.ceil(bits / 8);
 }
 
-/** 2^0 .. 2^7, to split the bit accumulator without 32-bit shift overflow. */
-const POW2 = [1, 2, 4, 8, 16, 32, 64, 128];
-
 /**
  * Writes the Huffman encoding of latin1 `text` at `out[at]`, padded with the high bits of EOS
  * (all ones, section 5.2). Returns the offset just past it.
  */
 export function huffmanEncode(text: string, out: Uint8Array, at: number): number {
-  // The accumulator holds fewer than 8 pending bits between symbols; adding a code of up to
-  // 30 bits stays far below 2^53, so multiplying instead of shifting keeps it exact.
+  // `pending` holds `count` bits not yet written, fewer than 8 between symbols, so a code of up
+  // to 24 bits still fits in 31 bits of 32-bit integer arithmetic. The few longer codes (25 to
+  // 30 bits, rare control octets) go in two parts.
   let pending = 0;
-  let pendingBits = 0;
+  let count = 0;
   for (let i = 0; i < text.length; i++) {
     const symbol = text.charCodeAt(i) & 0xff;
     const bits = HUFFMAN_BITS[symbol]!;
-    pending = pending * 2 ** bits + HUFFMAN_CODES[symbol]!;
-    pendingBits += bits;
-    while (pendingBits >= 8) {
-      pendingBits -= 8;
-      const scale = 2 ** pendingBits;
-      const octet = Math.floor(pending / scale);
-      out[at++] = octet;
-      pending -= octet * scale;
+    const code = HUFFMAN_CODES[symbol]!;
+    if (bits > 24) {
+      pending = (pending << (bits - 16)) | (code >>> 16);
+      count += bits - 16;
+      while (count >= 8) {
+        count -= 8;
+        out[at++] = pending >>> count; // a Uint8Array keeps the low 8 bits
+      }
+      pending = ((pending & ((1 << count) - 1)) << 16) | (code & 0xffff);
+      count += 16;
+    } else {
+      pending = (pending << bits) | code;
+      count += bits;
     }
+    while (count >= 8) {
+      count -= 8;
+      out[at++] = pending >>> count;
+    }
+    pending &= (1 << count) - 1;
   }
-  if (pendingBits > 0) {
-    const padBits = 8 - pendingBits;
-    out[at++] = pending * POW2[padBits]! + (POW2[padBits]! - 1);
-  }
+  if (count > 0) out[at++] = (pending << (8 - count)) | (0xff >>> count);
   return at;
 }

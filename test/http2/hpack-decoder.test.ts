@@ -143,6 +143,19 @@ describe('HPACK decoder: malformed blocks are HpackError', () => {
     assert.deepEqual(new HpackDecoder().decode(new Uint8Array(0)), []);
   });
 
+  test('a plain Uint8Array view at an offset decodes like a Buffer', () => {
+    const backing = new Uint8Array(64).fill(0xee);
+    const block = hex('828684410f7777772e6578616d706c652e636f6d');
+    backing.set(block, 10);
+    assert.deepEqual(new HpackDecoder().decode(backing.subarray(10, 10 + block.length)), REQUEST_1);
+  });
+
+  test('errors carry a message saying what was wrong', () => {
+    const error = attempt(new HpackDecoder(), '80');
+    assert.ok(error instanceof HpackError);
+    assert.match(error.message, /index 0/);
+  });
+
   test('index 0 (section 6.1)', () => {
     assertHpackError('80');
     assertHpackError('8280'); // after a good field too
@@ -260,6 +273,14 @@ describe('HPACK decoder: header list size limit (RFC 9113 section 6.5.2)', () =>
     // ...but a block after it that does not is fine, and the table is in sync.
     assert.deepEqual(decoder.decode(hex('82')), [[':method', 'GET']]);
     assert.equal(decoder.dynamicTableSize, 3 + 100 + 32);
+  });
+
+  test('the default limit is 16384 octets', () => {
+    const literal = (length: number): Buffer =>
+      Buffer.concat([hex('0003782d61 7f'), Buffer.from([0x80 | ((length - 127) & 0x7f), (length - 127) >> 7]), Buffer.alloc(length, 0x76)]);
+    // 3 + 16349 + 32 = 16384 fits; one more octet does not.
+    assert.equal(new HpackDecoder().decode(literal(16349))[0]![1].length, 16349);
+    assert.throws(() => new HpackDecoder().decode(literal(16350)), HpackListTooLarge);
   });
 
   test('a malformed block that is also too large is reported as malformed', () => {

@@ -37,6 +37,9 @@ describe('porta get as a small curl', () => {
       'big.bin': BIG,
       'folder/index.html': 'index\n',
       'bin/echo.cgi': '#!/bin/sh\nprintf "Content-Type: text/plain\\n\\n%s %s %s\\n" "$REQUEST_METHOD" "$CONTENT_TYPE" "$CONTENT_LENGTH"\nexec cat\n',
+      'bin/see-other.cgi': '#!/bin/sh\nprintf "Status: 303 See Other\\nLocation: http://%s/bin/echo.cgi\\n\\n" "$HTTP_HOST"\n',
+      'bin/temporary.cgi': '#!/bin/sh\nprintf "Status: 307 Temporary Redirect\\nLocation: http://%s/bin/echo.cgi\\n\\n" "$HTTP_HOST"\n',
+      'bin/elsewhere.cgi': '#!/bin/sh\nprintf "Status: 302 Found\\nLocation: http://localhost:%s/hello.txt\\n\\n" "$SERVER_PORT"\n',
       'basic/secret.txt': 'basic secret\n',
       [`basic/${CONTROL}`]: basicControlFile('Basic Area', { alice: 'wonderland' }),
       'digest/secret.txt': 'digest secret\n',
@@ -48,7 +51,7 @@ describe('porta get as a small curl', () => {
       'dup/keep.txt': 'keep\n',
       [`dup/${CONTROL}`]: digestControlFile('Digest uploads', { carol: 'se:cret' }, ['ALLOW-PUT']),
     });
-    await chmod(site.path('bin/echo.cgi'), 0o755);
+    for (const program of ['echo', 'see-other', 'temporary', 'elsewhere']) await chmod(site.path(`bin/${program}.cgi`), 0o755);
     porta = await startPorta({ root: site.root, cgi: true, limits: { maxBodyBytes: 4 * 1024 * 1024 } });
     base = `http://127.0.0.1:${porta.port}`;
   });
@@ -136,6 +139,24 @@ describe('porta get as a small curl', () => {
     const missing = await runPorta(['get', '-d', '@/nonexistent/form.txt', `${base}/bin/echo.cgi`]);
     assert.equal(missing.code, 2);
     assertOneLine(missing.stderr, /^porta: -d @\/nonexistent\/form\.txt: no such file\n$/);
+  });
+
+  test('-d @- reads standard input; after 303 the request is a GET without the body, after 307 the same POST', T, async () => {
+    const stdin = await runPorta(['get', '-d', '@-', `${base}/bin/echo.cgi`], { stdin: 'x=1\ny=2\n' });
+    assert.equal(stdin.stdout.toString(), 'POST application/x-www-form-urlencoded 6\nx=1y=2');
+    const seeOther = await runPorta(['get', '-L', '-d', 'a=1', `${base}/bin/see-other.cgi`]);
+    assert.equal(seeOther.code, 0, seeOther.stderr);
+    assert.equal(seeOther.stdout.toString(), 'GET  \n');
+    const temporary = await runPorta(['get', '-L', '-d', 'a=1', `${base}/bin/temporary.cgi`]);
+    assert.equal(temporary.stdout.toString(), 'POST application/x-www-form-urlencoded 3\na=1');
+  });
+
+  test('-u credentials are not sent to another origin after a redirect', T, async () => {
+    const result = await runPorta(['get', '-v', '-L', '-u', 'alice:wonderland', `${base}/bin/elsewhere.cgi`]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout.toString(), 'hello\n');
+    assert.equal(result.stderr.match(/^> Authorization: /gm)?.length, 1, result.stderr);
+    assert.match(result.stderr, new RegExp(`^> Host: localhost:${porta.port}$`, 'm'));
   });
 
   test('-T uploads a file with PUT (streamed, the name appended to a URL ending in /)', T, async () => {

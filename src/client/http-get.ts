@@ -136,8 +136,9 @@ export async function httpGet(options: HttpGetOptions): Promise<ResponseHead> {
       note(`${response.status} redirect to ${step.url.href}`);
       userFields = redirectFields(userFields, target.url, step.url);
       const nextMethod = redirectMethod(response.status, method);
-      // A POST turned into GET leaves its content behind (RFC 9110 §15.4.4).
-      if (nextMethod !== method) body = undefined;
+      // A POST turned into GET leaves its content behind, and 303 always does: it names
+      // another resource to GET (RFC 9110 §15.4.4).
+      if (nextMethod !== method || response.status === 303) body = undefined;
       method = nextMethod;
       target = nextTarget;
       digest = undefined;

@@ -61,6 +61,16 @@ describe('porta get as a small curl', () => {
     await site.cleanup();
   });
 
+  test('every flag is in `porta get --help` and in docs/toolkit.md', T, async () => {
+    const help = (await runPorta(['get', '--help'])).stdout.toString();
+    const docs = await readFile(new URL('../../../docs/toolkit.md', import.meta.url), 'utf8');
+    for (const [short, long] of [['-d', '--data'], ['-T', '--upload-file'], ['-u', '--user'], ['-f', '--fail'], ['-o', '--output'], ['-k', '--insecure']]) {
+      assert.match(help, new RegExp(`^  ${short}, ${long} `, 'm'), long);
+      assert.ok(docs.includes(`| \`${short}\`, \`${long}`), `${long} in the flag table of docs/toolkit.md`);
+      assert.match(docs, new RegExp(`^\\$ porta get .*${short} `, 'm'), `an example of ${short} in docs/toolkit.md`);
+    }
+  });
+
   describe('a closed output ends quietly with status 0', () => {
     test('the reader of standard output goes away in the middle of a body', T, async () => {
       const running = spawnPorta(['get', `${base}/big.bin`]);

@@ -42,13 +42,14 @@ Options:
   --config FILE    JSON file whose keys are the long flags in camelCase (flags win)
   -i, --include             also print the status line and header fields (and trailers)
   -I, --head                send HEAD and print the head
-  -v, --verbose             show the request sent ('> ') and the head received ('< ') on stderr
+  -v, --verbose             show the connection, the request sent ('> ') and the head
+                            received ('< ') on stderr
   -H, --header 'Name: value'  add a field (repeatable); replaces a default of the same name,
                             'Name:' with no value removes it
   -X, --request METHOD      request method (default GET; POST with -d, PUT with -T)
   -L, --location            follow redirects (at most 10)
-  -d, --data DATA           send DATA as a form (POST, Content-Type ${FORM_TYPE});
-                            @FILE sends a file without its line breaks, @- standard input;
+  -d, --data DATA           POST DATA as a form (${FORM_TYPE});
+                            @FILE: a file without its line breaks, @-: standard input;
                             repeated, the parts are joined with '&'
   -T, --upload-file FILE    PUT the file, streamed; a URL ending in / gets the file's name
   -u, --user USER:PASSWORD  Basic authentication, and Digest (MD5, SHA-256) when a 401 asks
@@ -67,9 +68,10 @@ be verified (see -k).
 Examples:
   porta get http://localhost:8080/
   porta get -i -H 'Accept: text/plain' http://[::1]:8080/notes.txt
-  porta get -d 'name=Ada&lang=en' http://localhost:8080/cgi-bin/form.cgi
-  porta get -u alice:wonderland -T report.pdf http://localhost:8080/drop/
-  porta get -k -f -o page.html https://localhost:8443/
+  porta get -d 'name=Ada' http://localhost:8080/cgi-bin/hello.cgi
+  porta get -u alice:wonderland -T minutes.txt http://localhost:8080/inbox/
+  porta get -k -f -o hello.txt https://localhost:8443/hello.txt
+  porta get -I -L http://localhost:8080/docs | head -1
 `;
 
 export const getCommand: Command = {

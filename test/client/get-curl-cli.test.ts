@@ -233,5 +233,14 @@ describe('porta get as a small curl', () => {
     const unwritable = await runPorta(['get', '-o', site.path('../no/such/dir/out.txt'), `${base}/hello.txt`]);
     assert.equal(unwritable.code, 23);
     assertOneLine(unwritable.stderr, /^porta: cannot write .*out\.txt: no such file\n$/);
+     // A full disk under standard output is the same kind of failure (Linux has /dev/full).
+    const full = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const shell = spawn('bash', ['-c', `"${process.execPath}" "${PORTA_MAIN}" get ${base}/big.bin > /dev/full`], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      shell.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      shell.on('close', (code) => resolve({ code, stderr }));
+    });
+    assert.equal(full.code, 23);
+    assertOneLine(full.stderr, /^porta: cannot write standard output: no space left on the device\n$/);
   });
 });

@@ -50,7 +50,7 @@ export async function exchange(request: ExchangeRequest, handler: ExchangeHandle
     socket.destroy();
     signal.throwIfAborted();
   }
-  handler.onConnected?.(socket.remoteAddress ?? target.hostname, target.secure ? describeSession(socket as tls.TLSSocket, request.insecure === true) : undefined);
+  handler.onConnected?.(socket.remoteAddress ?? target.hostname, target.secure ? describeSession(socket as tls.TLSSocket) : undefined);
   const where = `${formatHost(target.hostname)} port ${target.port}`;
 
   return new Promise((resolve, reject) => {
@@ -87,6 +87,8 @@ export async function exchange(request: ExchangeRequest, handler: ExchangeHandle
      */
     const finish = (): void => {
       complete = true;
+      // A server may answer before taking all of an upload (413, 401): the rest is not wanted.
+      upload?.destroy();
       socket.destroy();
       if (sink === undefined || sink.writableLength === 0) return settle();
       sink.write(EMPTY, () => settle());

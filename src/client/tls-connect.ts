@@ -60,9 +60,9 @@ export function connectTls(options: TlsConnectOptions): Promise<tls.TLSSocket> {
 }
 
 /** One line for the TLS session, for -v. */
-export function describeSession(socket: tls.TLSSocket, insecure: boolean): string {
+export function describeSession(socket: tls.TLSSocket): string {
   const alpn = typeof socket.alpnProtocol === 'string' ? `, ALPN ${socket.alpnProtocol}` : '';
-  const check = socket.authorized ? 'certificate verified' : `certificate NOT verified (${insecure ? '-k' : 'unknown'})`;
+  const check = socket.authorized ? 'certificate verified' : 'certificate NOT verified (-k)';
   return `${socket.getProtocol() ?? 'TLS'}${alpn}, ${check}`;
 }
 

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
+import tls from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { makeSelfSignedCertificate } from '../../src/net/self-signed-certificate.js';
 import { basicControlFile, digestControlFile } from '../helpers/auth-client.js';
@@ -96,11 +97,12 @@ describe('porta get as a small curl', () => {
   });
 
   describe('https', () => {
+    const credentials = makeSelfSignedCertificate(['localhost', '127.0.0.1']);
     let tlsSite: TempSite;
     let secure: PortaServer;
     before(async () => {
       tlsSite = await makeTempSite({ 'page.txt': 'over tls\n' });
-      secure = await startPorta({ root: tlsSite.root, tls: makeSelfSignedCertificate(['localhost', '127.0.0.1']) });
+      secure = await startPorta({ root: tlsSite.root, tls: credentials });
     });
     after(async () => {
       await secure.close();
@@ -113,6 +115,37 @@ describe('porta get as a small curl', () => {
       assert.equal(result.stdout.toString(), 'over tls\n');
       assert.match(result.stderr, /^\* TLS: TLSv1\.[23], ALPN http\/1\.1, certificate NOT verified \(-k\)$/m);
       assert.match(result.stderr, new RegExp(`^> Host: localhost:${secure.port}$`, 'm'));
+    });
+
+    test('a trusted certificate passes without -k; one for another name does not', T, async () => {
+      const caFile = tlsSite.path('../ca.pem');
+      await writeFile(caFile, credentials.cert);
+      const run = (url: string): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+        new Promise((resolve) => {
+          const child = spawn(process.execPath, [PORTA_MAIN, 'get', '-v', url], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile } });
+          let stdout = '';
+          let stderr = '';
+          child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+          child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+          child.on('close', (code) => resolve({ code, stdout, stderr }));
+        });
+      const trusted = await run(`https://localhost:${secure.port}/page.txt`);
+      assert.equal(trusted.code, 0, trusted.stderr);
+      assert.equal(trusted.stdout, 'over tls\n');
+      assert.match(trusted.stderr, /^\* TLS: TLSv1\.[23], ALPN http\/1\.1, certificate verified$/m);
+      // A trusted certificate, but for another name: the handshake is all it takes to fail.
+      const stranger = makeSelfSignedCertificate(['porta.test']);
+      await writeFile(caFile, stranger.cert);
+      const server = tls.createServer({ cert: stranger.cert, key: stranger.key }, (socket) => socket.destroy());
+      server.on('tlsClientError', () => undefined);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const otherName = await run(`https://localhost:${(server.address() as net.AddressInfo).port}/`);
+        assert.equal(otherName.code, 60);
+        assertOneLine(otherName.stderr, /cannot be trusted: it is not issued for localhost \(-k\/--insecure skips this check\)\n$/);
+      } finally {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
     });
 
     test('without -k an untrusted certificate is one line and exit 60', T, async () => {

@@ -24,7 +24,7 @@ const FLAGS: Record<string, FlagSpec> = {
   'upload-file': { kind: 'string', short: 'T', value: 'FILE', path: {} },
   user: { kind: 'string', short: 'u', value: 'USER:PASSWORD' },
   fail: { kind: 'boolean', short: 'f' },
-  output: { kind: 'string', short: 'o', value: 'FILE', path: {} },
+  output: { kind: 'string', short: 'o', value: 'FILE', path: { literals: ['-'] } },
   insecure: { kind: 'boolean', short: 'k' },
   timeout: { kind: 'string', value: 'SEC' },
 };
@@ -110,7 +110,8 @@ export const getCommand: Command = {
     }
     const method = headOnly ? 'HEAD' : asUsage(() => checkMethod(request ?? (data !== undefined ? 'POST' : uploadFile !== undefined ? 'PUT' : 'GET')));
 
-    const outputFile = flags.output as string | undefined;
+    // `-o -` is standard output, as in curl.
+    const outputFile = flags.output === '-' ? undefined : (flags.output as string | undefined);
     const output: Writable = outputFile === undefined ? process.stdout : new FileOutput(outputFile);
     // Its errors are reported by httpGet and closeFile; none may go unheard in between.
     if (output instanceof FileOutput) output.on('error', () => undefined);

@@ -31,6 +31,8 @@ export function describeFileError(error: unknown): string {
       return 'a part of the path is not a directory';
     case 'ELOOP':
       return 'too many symbolic links';
+    case 'ENOSPC':
+      return 'no space left on the device';
     default:
       return error instanceof Error ? error.message : String(error);
   }

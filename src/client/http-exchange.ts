@@ -1,14 +1,19 @@
 /**
- * One HTTP/1.1 request and its response over one fresh connection: write the request
- * head, feed the parser, stream the body to a sink with flow control.
+ * One HTTP/1.1 request and its response over one fresh connection (TCP, or TLS for
+ * https): write the request head and content, feed the parser, stream the body to a sink
+ * with flow control.
  */
+import type net from 'node:net';
+import type tls from 'node:tls';
 import type { Writable } from 'node:stream';
-import { ClientFailure } from './client-failure.js';
+import { ClientFailure, OutputFailure } from './client-failure.js';
 import { connectTcp, describeConnectError, formatHost, formatSeconds } from './connect.js';
 import type { BodyFraming } from './http-framing.js';
 import type { HttpField, ResponseHead } from './http-message.js';
 import { HttpResponseParser, type ResponseEvent } from './http-response-parser.js';
 import type { HttpTarget } from './http-target.js';
+import { openUpload, type RequestBody } from './request-body.js';
+import { connectTls, describeSession } from './tls-connect.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -19,10 +24,17 @@ export interface ExchangeRequest {
   readonly head: string;
   /** Connect time-out, and the longest silence allowed while waiting for the response. */
   readonly timeoutMs: number;
+  /** Content sent after the head (its Content-Length is already in the head). */
+  readonly body?: RequestBody | undefined;
+  /** https: accept any certificate (-k). */
+  readonly insecure?: boolean;
+  /** Aborting ends the exchange at once; the promise rejects with the signal's reason. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 export interface ExchangeHandler {
-  onConnected?(address: string): void;
+  /** `tls` describes the TLS session for https (version, ALPN, whether the certificate was verified). */
+  onConnected?(address: string, tls?: string): void;
   onInformational?(head: ResponseHead): void;
   /** Where the body goes; undefined stops reading and closes (e.g. before a redirect). */
   onHead(head: ResponseHead, framing: BodyFraming): Writable | undefined;
@@ -31,9 +43,14 @@ export interface ExchangeHandler {
 
 /** Resolves with the final response head once the response is complete (or abandoned). */
 export async function exchange(request: ExchangeRequest, handler: ExchangeHandler): Promise<ResponseHead> {
-  const { target, timeoutMs } = request;
-  const socket = await connectTcp({ host: target.hostname, port: target.port, timeoutMs });
-  handler.onConnected?.(socket.remoteAddress ?? target.hostname);
+  const { target, timeoutMs, signal } = request;
+  signal?.throwIfAborted();
+  const socket = await connect(request);
+  if (signal?.aborted) {
+    socket.destroy();
+    signal.throwIfAborted();
+  }
+  handler.onConnected?.(socket.remoteAddress ?? target.hostname, target.secure ? describeSession(socket as tls.TLSSocket) : undefined);
   const where = `${formatHost(target.hostname)} port ${target.port}`;
 
   return new Promise((resolve, reject) => {
@@ -44,13 +61,18 @@ export async function exchange(request: ExchangeRequest, handler: ExchangeHandle
     /** The whole response has arrived; what remains is for the sink to take the last bytes. */
     let complete = false;
 
-    const onSinkError = (error: Error): void => settle(new ClientFailure(`cannot write the response body: ${error.message}`));
+    const onSinkError = (error: Error): void => settle(new OutputFailure(error));
     const resumeSocket = (): void => {
       socket.resume();
     };
+    const upload = request.body?.kind === 'file' ? openUpload(request.body) : undefined;
+    const onAbort = (): void => settle(signal?.reason instanceof Error ? signal.reason : new ClientFailure('aborted'));
+    signal?.addEventListener('abort', onAbort, { once: true });
     const settle = (failure?: Error): void => {
       if (settled) return;
       settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      upload?.destroy();
       socket.destroy();
       sink?.off('error', onSinkError);
       sink?.off('drain', resumeSocket);
@@ -65,9 +87,21 @@ export async function exchange(request: ExchangeRequest, handler: ExchangeHandle
      */
     const finish = (): void => {
       complete = true;
+      // A server may answer before taking all of an upload (413, 401): the rest is not wanted.
+      upload?.destroy();
       socket.destroy();
       if (sink === undefined || sink.writableLength === 0) return settle();
       sink.write(EMPTY, () => settle());
+    };
+
+    /** A file-backed standard output writes synchronously, and a failed write throws. */
+    const writeToSink = (to: Writable, data: Buffer): boolean => {
+      try {
+        return to.write(data);
+      } catch (error) {
+        settle(new OutputFailure(error as Error));
+        return true;
+      }
     };
 
     const handle = (events: readonly ResponseEvent[]): void => {
@@ -86,7 +120,7 @@ export async function exchange(request: ExchangeRequest, handler: ExchangeHandle
           case 'body':
             // The reader of our output is slower than the server: stop reading the socket
             // until it catches up, so the body never piles up in memory.
-            if (sink && !sink.write(event.data)) {
+            if (sink && !writeToSink(sink, event.data)) {
               socket.pause();
               sink.once('drain', resumeSocket);
             }
@@ -111,5 +145,26 @@ export async function exchange(request: ExchangeRequest, handler: ExchangeHandle
       settle(new ClientFailure(`timed out waiting for ${waitingFor} from ${where} (nothing for ${formatSeconds(timeoutMs)})`));
     });
     socket.write(request.head);
+    if (request.body?.kind === 'bytes') socket.write(request.body.data);
+    if (upload && request.body?.kind === 'file') {
+      const { path, size } = request.body;
+      let sent = 0;
+      upload.on('data', (chunk) => {
+        sent += chunk.length;
+      });
+      upload.on('error', (error) => settle(new ClientFailure(`cannot read ${path} while sending it: ${error.message}`)));
+      // Fewer bytes than announced would leave the server waiting for the rest.
+      upload.on('end', () => sent < size && settle(new ClientFailure(`${path} became shorter while it was sent (${sent} of ${size} bytes)`)));
+      // pipe() gives flow control: a slow server pauses our reading of the file. The
+      // connection stays open for the response (end: false).
+      upload.pipe(socket, { end: false });
+    }
   });
+}
+
+/** TCP, or TLS over it for https. */
+function connect(request: ExchangeRequest): Promise<net.Socket> {
+  const { target, timeoutMs } = request;
+  if (target.secure) return connectTls({ host: target.hostname, port: target.port, timeoutMs, insecure: request.insecure === true });
+  return connectTcp({ host: target.hostname, port: target.port, timeoutMs });
 }

@@ -32,12 +32,20 @@ export function checkMethod(method: string): string {
   return method;
 }
 
+/** What besides the user's fields shapes a request's head. */
+export interface RequestExtras {
+  /** The Authorization value to send (-u); by default Basic from the URL's user:password. */
+  readonly authorization?: string | undefined;
+  /** Content sent after the head: its length, and the Content-Type to announce (-d). */
+  readonly content?: { readonly length: number; readonly type?: string | undefined } | undefined;
+}
+
 /**
  * The fields of a request. Defaults come first (Host first, as RFC 9112 §3.2 recommends);
  * a user field with the same name replaces the default, and one with an empty value
  * (`-H 'Accept:'`) removes it, as in curl.
  */
-export function requestFields(method: string, target: HttpTarget, userFields: readonly HttpField[]): HttpField[] {
+export function requestFields(method: string, target: HttpTarget, userFields: readonly HttpField[], extras: RequestExtras = {}): HttpField[] {
   const defaults: HttpField[] = [
     { name: 'Host', value: target.hostField },
     { name: 'User-Agent', value: `porta/${PORTA_VERSION}` },
@@ -45,12 +53,21 @@ export function requestFields(method: string, target: HttpTarget, userFields: re
     // One request per connection: the end of the response is then never in doubt.
     { name: 'Connection', value: 'close' },
   ];
-  if (target.credentials) {
+  if (extras.authorization !== undefined) {
+    defaults.push({ name: 'Authorization', value: extras.authorization });
+  } else if (target.credentials) {
     const { user, password } = target.credentials;
     defaults.push({ name: 'Authorization', value: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
   }
-  // RFC 9110 §8.6: a user agent should send Content-Length when the method expects content.
-  if (METHODS_WITH_CONTENT.has(method.toUpperCase())) defaults.push({ name: 'Content-Length', value: '0' });
+  const { content } = extras;
+  if (content !== undefined) {
+    // RFC 9112 §6.2: the content's length, so the server knows where the request ends.
+    if (content.type !== undefined) defaults.push({ name: 'Content-Type', value: content.type });
+    defaults.push({ name: 'Content-Length', value: String(content.length) });
+  } else if (METHODS_WITH_CONTENT.has(method.toUpperCase())) {
+    // RFC 9110 §8.6: a user agent should send Content-Length when the method expects content.
+    defaults.push({ name: 'Content-Length', value: '0' });
+  }
 
   const fields = [...defaults];
   for (const field of userFields) {

@@ -1,6 +1,6 @@
 /**
- * What a URL means for `porta get`: where to connect, what to put in Host, and the
- * request-target. Plain http:// only; TLS is out of scope for a raw-socket client.
+ * What a URL means for `porta get`: where to connect (over TLS for https://), what to put
+ * in Host, and the request-target.
  */
 import { ClientFailure } from './client-failure.js';
 
@@ -9,6 +9,8 @@ export interface HttpTarget {
   /** Name or address to connect to (IPv6 literals without brackets). */
   readonly hostname: string;
   readonly port: number;
+  /** https:// (RFC 9110 §4.2.2): the connection is TLS, the certificate checked for hostname. */
+  readonly secure: boolean;
   /** RFC 9112 §3.2: uri-host [ ":" port ], brackets kept for IPv6, userinfo never. */
   readonly hostField: string;
   /** RFC 9112 §3.2.1 origin-form: absolute-path [ "?" query ]; the fragment is never sent. */
@@ -33,16 +35,17 @@ export function parseHttpUrl(text: string): HttpTarget {
 
 /** The target of an already parsed URL (e.g. a redirect's Location). */
 export function targetOf(url: URL): HttpTarget {
-  if (url.protocol === 'https:') {
-    throw new ClientFailure(`${url.href}: https is not supported (porta get speaks plain http:// only)`);
+  const secure = url.protocol === 'https:';
+  if (!secure && url.protocol !== 'http:') {
+    throw new ClientFailure(`${url.href}: unsupported scheme '${url.protocol.slice(0, -1)}' (use http:// or https://)`);
   }
-  if (url.protocol !== 'http:') throw new ClientFailure(`${url.href}: unsupported scheme '${url.protocol.slice(0, -1)}' (use http://)`);
   if (url.hostname === '') throw new ClientFailure(`${url.href}: the URL has no host`);
   const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   return {
     url,
     hostname,
-    port: url.port === '' ? 80 : Number(url.port),
+    port: url.port === '' ? (secure ? 443 : 80) : Number(url.port),
+    secure,
     hostField: url.host,
     requestTarget: `${url.pathname || '/'}${url.search}`,
     credentials:

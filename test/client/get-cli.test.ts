@@ -74,9 +74,9 @@ describe('porta get (CLI)', () => {
     assert.equal(result.stderr, `porta: connection refused by 127.0.0.1 port ${port} (nothing is listening there)\n`);
   });
 
-  it('treats https, bad URLs, bad -H and unknown flags as usage errors (exit 2)', async () => {
+  it('treats other schemes, bad URLs, bad -H and unknown flags as usage errors (exit 2)', async () => {
     const cases: Array<[string[], RegExp]> = [
-      [['get', 'https://example.test/'], /https is not supported/],
+      [['get', 'ftp://example.test/'], /unsupported scheme 'ftp'/],
       [['get', 'http://bad host/'], /is not a valid URL/],
       [['get', '-H', 'nocolon', `${base}/ok`], /is not a header field/],
       [['get', '-X', 'BAD METHOD', `${base}/ok`], /not a valid method/],

@@ -30,8 +30,12 @@ describe('parseHttpUrl', () => {
     assert.equal(parseHttpUrl('localhost:9000/x').port, 9000);
   });
 
-  it('refuses https, other schemes and nonsense', () => {
-    assert.throws(() => parseHttpUrl('https://example.test/'), /https is not supported/);
+  it('takes https (TLS, port 443 by default) and refuses other schemes and nonsense', () => {
+    const secure = parseHttpUrl('https://example.test/x');
+    assert.equal(secure.secure, true);
+    assert.equal(secure.port, 443);
+    assert.equal(secure.hostField, 'example.test');
+    assert.equal(parseHttpUrl('http://example.test/').secure, false);
     assert.throws(() => parseHttpUrl('ftp://example.test/'), /unsupported scheme 'ftp'/);
     assert.throws(() => parseHttpUrl('http://exa mple/'), ClientFailure);
   });

@@ -19,8 +19,6 @@ export interface ControlFile {
   readonly path: string;
   readonly rules: AuthRules | undefined;
   readonly problem: Error | undefined;
-  /** Basic credentials (the Authorization value) already verified against these rules -> user. */
-  readonly verifiedBasic: Map<string, string>;
 }
 
 /** Why a control file cannot be used: one line for the error output (no stack: it is not a bug). */
@@ -53,9 +51,6 @@ interface LoadedFile {
   readonly stats: Stats;
   readonly file: ControlFile;
 }
-
-/** Verified Basic credentials kept per control file (cleared when full: crude, cheap). */
-export const MAX_VERIFIED_BASIC = 1024;
 
 export class ControlFiles {
   private readonly directories = new Map<string, DirectoryEntry>();
@@ -137,7 +132,7 @@ export class ControlFiles {
       return this.refuse(path, stats, new ControlFileProblem(`${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}); the directory is refused`));
     }
     try {
-      const file: ControlFile = { path, rules: parseControlFile(text, path), problem: undefined, verifiedBasic: new Map() };
+      const file: ControlFile = { path, rules: parseControlFile(text, path), problem: undefined };
       this.files.set(path, { stats, file });
       return file;
     } catch (error) {
@@ -147,7 +142,7 @@ export class ControlFiles {
   }
 
   private refuse(path: string, stats: Stats | undefined, problem: Error): ControlFile {
-    const file: ControlFile = { path, rules: undefined, problem, verifiedBasic: new Map() };
+    const file: ControlFile = { path, rules: undefined, problem };
     if (stats !== undefined) this.files.set(path, { stats, file });
     else this.files.delete(path);
     this.options.report(problem);

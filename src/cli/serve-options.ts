@@ -11,6 +11,7 @@ import { SITE_DEFAULTS } from '../site/defaults.js';
 import type { PathFields } from '../site/response-fields.js';
 import { parseAddedFields, parseSpa } from './added-fields-options.js';
 import { UsageError } from './errors.js';
+import { parseByteSize } from './byte-size.js';
 import { parseFlags, parseInteger, parsePort, parseSeconds, type FlagSpec, type FlagValues } from './flags.js';
 
 export const SERVE_FLAGS: Readonly<Record<string, FlagSpec>> = {
@@ -23,8 +24,8 @@ export const SERVE_FLAGS: Readonly<Record<string, FlagSpec>> = {
   'header-timeout': { kind: 'string', value: 'SEC' },
   'send-timeout': { kind: 'string', value: 'SEC' },
   'stop-timeout': { kind: 'string', value: 'SEC' },
-  'max-body': { kind: 'string', value: 'BYTES' },
-  'max-uri': { kind: 'string', value: 'BYTES' },
+  'max-body': { kind: 'string', value: 'SIZE' },
+  'max-uri': { kind: 'string', value: 'SIZE' },
   'auth-file': { kind: 'string', value: 'NAME' },
   secret: { kind: 'string', value: 'TEXT' },
   cgi: { kind: 'boolean' },
@@ -162,7 +163,7 @@ export function parseServeOptions(args: readonly string[], env: NodeJS.ProcessEn
   };
   const bytes = (flag: string, fallback: string, min: number): number => {
     const { value, source } = text(flag, fallback);
-    return parseInteger(value, source, min, Number.MAX_SAFE_INTEGER);
+    return parseByteSize(value, source, min, Number.MAX_SAFE_INTEGER);
   };
 
   const rootText = positionals[0] ?? (fileValues.root as string | undefined) ?? '.';

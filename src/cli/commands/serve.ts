@@ -54,7 +54,7 @@ Options:
                              shared out among --workers)
   --trace, --no-trace        the TRACE method (default on)
   --access-log FILE          where the access log goes: '-' stdout (default), a file, or 'off'
-  --log-format FORMAT        common (default) or combined
+  --log-format FORMAT        common (default), combined, or json (one object per line)
   --expose-access-log        serve the log at /.well-known/access.log
   --dotfiles deny|allow      names starting with '.' are 404 and unlisted (default deny;
                              /.well-known/ is always served)

@@ -16,7 +16,7 @@ import type { BcryptAnswer, BcryptJob } from './bcrypt-worker.js';
 
 export const MAX_PENDING = 64;
 export const CHECK_DEADLINE_MS = 10_000;
-const IDLE_MS = 60_000;
+const IDLE_MS = 5 * 60_000;
 const BUSY_RETRY_AFTER = '5';
 
 interface Pending {
@@ -75,6 +75,16 @@ function idleSoon(): void {
     void idle.terminate();
   }, IDLE_MS);
   idleTimer.unref();
+}
+
+/**
+ * Starts the thread ahead of the first check (it takes a few hundred milliseconds to load),
+ * when a control file with bcrypt lines is read. It ends again after IDLE_MS if no check comes.
+ */
+export function prepareBcryptThread(): void {
+  if (worker !== undefined) return;
+  thread();
+  if (pending.size === 0) idleSoon();
 }
 
 /** How many checks were handed to the thread since the process started (for tests and measurements). */

@@ -12,6 +12,7 @@ import type { Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isInside, namesNothing } from '../paths.js';
+import { prepareBcryptThread } from './bcrypt-thread.js';
 import { ControlFileError, parseControlFile, type AuthRules } from './control-file.js';
 
 /** A control file as read: its rules, or why it cannot be used. */
@@ -134,6 +135,8 @@ export class ControlFiles {
     try {
       const file: ControlFile = { path, rules: parseControlFile(text, path), problem: undefined };
       this.files.set(path, { stats, file });
+      // The stand-in is bcrypt exactly when some line is: the first check will want the thread.
+      if (file.rules?.standIn.kind === 'bcrypt') prepareBcryptThread();
       return file;
     } catch (error) {
       if (!(error instanceof ControlFileError)) throw error;

@@ -11,6 +11,7 @@
  */
 import { realpath } from 'node:fs/promises';
 import { DEFAULT_LIMITS, type HttpLimits } from '../http/limits.js';
+import type { LogFormat } from '../log/access-record.js';
 import { logExchangesTo } from '../log/exchange-record.js';
 import { openAccessLog, type AccessLogSink } from '../log/sink.js';
 import { startHttpServer } from '../net/http-server.js';
@@ -35,7 +36,7 @@ export interface ServerOptions {
    * a function called with each line (without its newline).
    */
   readonly accessLog?: string | ((line: string) => void);
-  readonly logFormat?: 'common' | 'combined';
+  readonly logFormat?: LogFormat;
   /** Dotfiles: 'deny' (default: 404 and unlisted, /.well-known/ excepted) or 'allow'. */
   readonly dotfiles?: 'deny' | 'allow';
   /** The TRACE method (default on). */

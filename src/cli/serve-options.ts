@@ -11,6 +11,8 @@ import { SITE_DEFAULTS } from '../site/defaults.js';
 import type { PathFields } from '../site/response-fields.js';
 import { parseAddedFields, parseSpa } from './added-fields-options.js';
 import { UsageError } from './errors.js';
+import { LOG_FORMATS, type LogFormat } from '../log/access-record.js';
+import { parseByteSize } from './byte-size.js';
 import { parseFlags, parseInteger, parsePort, parseSeconds, type FlagSpec, type FlagValues } from './flags.js';
 
 export const SERVE_FLAGS: Readonly<Record<string, FlagSpec>> = {
@@ -23,8 +25,8 @@ export const SERVE_FLAGS: Readonly<Record<string, FlagSpec>> = {
   'header-timeout': { kind: 'string', value: 'SEC' },
   'send-timeout': { kind: 'string', value: 'SEC' },
   'stop-timeout': { kind: 'string', value: 'SEC' },
-  'max-body': { kind: 'string', value: 'BYTES' },
-  'max-uri': { kind: 'string', value: 'BYTES' },
+  'max-body': { kind: 'string', value: 'SIZE' },
+  'max-uri': { kind: 'string', value: 'SIZE' },
   'auth-file': { kind: 'string', value: 'NAME' },
   secret: { kind: 'string', value: 'TEXT' },
   cgi: { kind: 'boolean' },
@@ -33,7 +35,7 @@ export const SERVE_FLAGS: Readonly<Record<string, FlagSpec>> = {
   'cgi-max': { kind: 'string', value: 'N|auto' },
   trace: { kind: 'boolean' },
   'access-log': { kind: 'string', value: 'FILE', path: { literals: ['-', 'off'] } },
-  'log-format': { kind: 'string', value: 'common|combined' },
+  'log-format': { kind: 'string', value: 'common|combined|json' },
   'expose-access-log': { kind: 'boolean' },
   workers: { kind: 'string', value: 'N|auto' },
   'max-connections': { kind: 'string', value: 'N|auto' },
@@ -92,7 +94,7 @@ export interface ServeOptions {
   readonly cgiMax: number | 'auto';
   readonly trace: boolean;
   readonly accessLog: string;
-  readonly logFormat: 'common' | 'combined';
+  readonly logFormat: LogFormat;
   readonly exposeAccessLog: boolean;
   readonly workers: number | 'auto';
   /** Most open connections per process; 'auto' from the descriptor limit. */
@@ -162,7 +164,7 @@ export function parseServeOptions(args: readonly string[], env: NodeJS.ProcessEn
   };
   const bytes = (flag: string, fallback: string, min: number): number => {
     const { value, source } = text(flag, fallback);
-    return parseInteger(value, source, min, Number.MAX_SAFE_INTEGER);
+    return parseByteSize(value, source, min, Number.MAX_SAFE_INTEGER);
   };
 
   const rootText = positionals[0] ?? (fileValues.root as string | undefined) ?? '.';
@@ -183,8 +185,8 @@ export function parseServeOptions(args: readonly string[], env: NodeJS.ProcessEn
   const port = parsePort(portText, portChoice.value !== undefined ? portChoice.source : '$PORT');
 
   const logFormat = text('log-format', 'common');
-  if (logFormat.value !== 'common' && logFormat.value !== 'combined') {
-    throw new UsageError(`${logFormat.source} must be 'common' or 'combined', got '${logFormat.value}'`);
+  if (!(LOG_FORMATS as readonly string[]).includes(logFormat.value)) {
+    throw new UsageError(`${logFormat.source} must be 'common', 'combined' or 'json', got '${logFormat.value}'`);
   }
   const workersChoice = text('workers', '1');
   const workers = workersChoice.value === 'auto' ? 'auto' : parseInteger(workersChoice.value, workersChoice.source, 1, 256);
@@ -237,7 +239,7 @@ export function parseServeOptions(args: readonly string[], env: NodeJS.ProcessEn
     cgiMax,
     trace: bool('trace', SITE_DEFAULTS.trace),
     accessLog: text('access-log', '-').value,
-    logFormat: logFormat.value,
+    logFormat: logFormat.value as LogFormat,
     exposeAccessLog: bool('expose-access-log', false),
     workers,
     maxConnections,

@@ -87,6 +87,8 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
   private scanFrom = 0;
   /** When the first byte of the current head arrived; 0 while idle. */
   private headStartedAt = 0;
+  /** performance.now() when headStartedAt was set: the access log's duration, in microseconds. */
+  private headStartedHr = 0;
   /** When the connection became idle (waiting for a next request). */
   private idleSince: number;
   private clientEnded = false;
@@ -304,6 +306,7 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
     }
     if (this.headStartedAt === 0) {
       this.headStartedAt = this.context.sweeper.now();
+      this.headStartedHr = performance.now();
       this.deadline = this.headStartedAt + this.context.limits.headerTimeoutMs;
     }
     const headEnd = findHeadEnd(buf, skip, buf.length, this.scanFrom);
@@ -647,6 +650,7 @@ export class HttpConnection implements HasDeadline, BodyOwner, BudgetMember, Pee
       requestLine,
       status,
       bodyBytes,
+      durationUs: this.headStartedAt !== 0 ? Math.round((performance.now() - this.headStartedHr) * 1000) : 0,
       user,
       referer: head?.fields.get('referer'),
       userAgent: head?.fields.get('user-agent'),

@@ -43,6 +43,8 @@ export interface CompletedExchange {
   readonly status: number;
   /** Body bytes actually written (less than announced when the response was cut short). */
   readonly bodyBytes: number;
+  /** Microseconds from the first byte of the request to the last byte of the answer handed to the socket (0 when no request arrived). */
+  readonly durationUs: number;
   readonly user: string | undefined;
   readonly referer: string | undefined;
   readonly userAgent: string | undefined;

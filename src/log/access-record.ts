@@ -15,9 +15,13 @@ export interface AccessRecord {
   readonly status: number;
   /** Body bytes sent, 0 for none. */
   readonly bytes: number;
+  /** From the request's first byte to the answer's last, in microseconds (0 when no request arrived). */
+  readonly durationUs: number;
   readonly referer: string | undefined;
   readonly userAgent: string | undefined;
 }
 
-/** Common Log Format, or `combined` (common plus Referer and User-Agent). */
-export type LogFormat = 'common' | 'combined';
+/** Common Log Format, `combined` (common plus Referer and User-Agent), or one JSON object per line. */
+export type LogFormat = 'common' | 'combined' | 'json';
+
+export const LOG_FORMATS: readonly LogFormat[] = ['common', 'combined', 'json'];

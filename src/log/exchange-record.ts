@@ -15,6 +15,7 @@ export function toAccessRecord(exchange: CompletedExchange): AccessRecord {
     requestLine: exchange.requestLine,
     status: exchange.status,
     bytes: exchange.bodyBytes,
+    durationUs: exchange.durationUs,
     referer: exchange.referer,
     userAgent: exchange.userAgent,
   };

@@ -1,9 +1,11 @@
 /**
  * Access-log lines in Apache's Common and Combined Log Formats (docs/serve.md, the access log):
  * `host ident user [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 2326`
- * plus ` "referer" "user-agent"` for combined.
+ * plus ` "referer" "user-agent"` for combined; `json` lines are made in json-format.ts.
  */
 import type { AccessRecord, LogFormat } from './access-record.js';
+import { formatHost } from './host.js';
+import { formatJsonLine } from './json-format.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -34,13 +36,6 @@ function logTime(date: Date): string {
     cachedSecond = second;
   }
   return cachedTime;
-}
-
-/** The client as a dotted quad when it is IPv4 (never `::ffff:1.2.3.4`), else as given. */
-function formatHost(address: string): string {
-  if (!address) return '-'; // a socket already closed reports no address
-  if (address.length > 7 && /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address)) return address.slice(7);
-  return address;
 }
 
 /** Characters Apache's ap_escape_logitem leaves alone: printable ASCII except `"` and `\`. */
@@ -91,6 +86,7 @@ function quoted(value: string | undefined): string {
 
 /** One access-log line, ending in '\n'. */
 export function formatAccessLine(record: AccessRecord, format: LogFormat): string {
+  if (format === 'json') return formatJsonLine(record);
   const user = record.user === undefined || record.user === '' ? '-' : escapeLogItem(record.user);
   const bytes = record.bytes > 0 ? record.bytes : 0;
   let line =

@@ -70,7 +70,8 @@ describe('porta serve options', () => {
     usageError(() => parseServeOptions([dir, '--port', 'no-such-service'], {}), /^--port: /);
     usageError(() => parseServeOptions([dir, '--port', '70000'], {}), /^--port: .*out of range/);
     usageError(() => parseServeOptions([dir, '--max-body', '-1'], {}), /--max-body/);
-    usageError(() => parseServeOptions([dir, '--log-format', 'json'], {}), /--log-format must be 'common' or 'combined'/);
+    usageError(() => parseServeOptions([dir, '--log-format', 'xml'], {}), /--log-format must be 'common', 'combined' or 'json'/);
+    assert.equal(parseServeOptions([dir, '--log-format', 'json'], {}).logFormat, 'json');
     usageError(() => parseServeOptions([dir, '--bogus'], {}), /unknown flag --bogus/);
     usageError(() => parseServeOptions([join(dir, 'nope')], {}), /ROOT .* does not exist/);
     const file = configFile('bad-serve.json', JSON.stringify({ keepAliveTimeout: 'soon' }));

@@ -1,9 +1,11 @@
 /**
- * `porta passwd` (docs/toolkit.md): lines written as htpasswd/htdigest would, the password from
- * standard input, and the resulting file protecting a directory served by the real CLI
- * (with two workers sharing a Digest secret).
+ * `porta passwd` (docs/toolkit.md): lines written as htpasswd/htdigest would (bcrypt by default,
+ * Apache MD5-crypt, the original MD5 hex, Digest), checked by the real `htpasswd -v` where it is
+ * installed, the password from standard input, and the resulting file protecting a directory
+ * served by the real CLI (with two workers sharing a Digest secret).
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -14,27 +16,53 @@ import { runPorta, startPorta } from '../helpers/spawn-porta.js';
 
 const T = { timeout: 20_000 };
 
+/** Whether the real `htpasswd -v` accepts `password` for `user` in an htpasswd file; undefined without apache2-utils. */
+function htpasswdAccepts(file: string, user: string, password: string): boolean | undefined {
+  try {
+    execFileSync('htpasswd', ['-vb', file, user, password], { stdio: 'ignore' });
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : false;
+  }
+}
+
 describe('porta passwd', () => {
   let site: TempSite;
 
   before(async () => {
-    site = await makeTempSite({ 'basic/page.txt': 'basic page\n', 'digest/page.txt': 'digest page\n' });
+    site = await makeTempSite({ 'basic/page.txt': 'basic page\n', 'digest/page.txt': 'digest page\n', 'apache/page.txt': 'apache page\n', 'old/page.txt': 'old page\n' });
   });
 
   after(() => site.cleanup());
 
-  test('creates a Basic file, then replaces and adds users', T, async () => {
+  test('creates a Basic file (--md5: the original format), then replaces and adds users', T, async () => {
     const file = site.path('basic/WeMustProtectThisHouse!');
-    let result = await runPorta(['passwd', file, 'alice', 'Members'], { stdin: 'first\n' });
+    let result = await runPorta(['passwd', '--md5', file, 'alice', 'Members'], { stdin: 'first\n' });
     assert.equal(result.code, 0, result.stderr);
     assert.equal(await readFile(file, 'utf8'), `authorization-type=Basic\nrealm="Members"\nalice:${md5('first')}\n`);
-    result = await runPorta(['passwd', file, 'alice'], { stdin: 'second\r\n' });
+    result = await runPorta(['passwd', '--md5', file, 'alice'], { stdin: 'second\r\n' });
     assert.equal(result.code, 0, result.stderr);
-    result = await runPorta(['passwd', file, 'bob'], { stdin: 'builder' });
+    result = await runPorta(['passwd', '--md5', file, 'bob'], { stdin: 'builder' });
     assert.equal(result.code, 0, result.stderr);
     assert.equal(await readFile(file, 'utf8'), `authorization-type=Basic\nrealm="Members"\nalice:${md5('second')}\nbob:${md5('builder')}\n`);
     // No temporary file left beside it.
     assert.deepEqual((await readdir(site.path('basic'))).sort(), ['WeMustProtectThisHouse!', 'page.txt']);
+  });
+
+  test('bcrypt by default ($2y$, cost 10) and --apr1, as htpasswd -B and -m write them', T, async (t) => {
+    const file = site.path('apache/WeMustProtectThisHouse!');
+    let result = await runPorta(['passwd', file, 'alice', 'Apache'], { stdin: 'wonder land\n' });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /Basic user alice \(bcrypt\)/);
+    result = await runPorta(['passwd', '--apr1', file, 'bob'], { stdin: 'builder\n' });
+    assert.equal(result.code, 0, result.stderr);
+    const text = await readFile(file, 'utf8');
+    assert.match(text, /^authorization-type=Basic\nrealm="Apache"\nalice:\$2y\$10\$[./A-Za-z0-9]{53}\nbob:\$apr1\$[./A-Za-z0-9]{8}\$[./A-Za-z0-9]{22}\n$/);
+    const htpasswdFile = site.path('apache-htpasswd');
+    await writeFile(htpasswdFile, text.split('\n').slice(2).join('\n'));
+    const verdicts = [htpasswdAccepts(htpasswdFile, 'alice', 'wonder land'), htpasswdAccepts(htpasswdFile, 'bob', 'builder'), htpasswdAccepts(htpasswdFile, 'alice', 'builder')];
+    if (verdicts.includes(undefined)) t.skip('htpasswd (apache2-utils) is not installed: the lines are not checked by Apache here (the served folder below checks them)');
+    else assert.deepEqual(verdicts, [true, true, false]);
   });
 
   test('creates Digest lines user:realm:md5(user:realm:password)', T, async () => {
@@ -45,7 +73,7 @@ describe('porta passwd', () => {
   });
 
   test('usage errors: missing REALM with --digest, a colon in USER, no arguments; empty password', T, async () => {
-    for (const args of [['--digest', join(site.root, 'x'), 'u'], [join(site.root, 'x'), 'a:b'], [], ['--password', 'x', 'f', 'u']]) {
+    for (const args of [['--digest', join(site.root, 'x'), 'u'], [join(site.root, 'x'), 'a:b'], [], ['--password', 'x', 'f', 'u'], ['--md5', '--apr1', join(site.root, 'x'), 'u'], ['--digest', '--md5', join(site.root, 'x'), 'u', 'R']]) {
       const result = await runPorta(['passwd', ...args], { stdin: 'pw\n' });
       assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
       assert.match(result.stderr, /^porta: .+\n$/);
@@ -62,6 +90,8 @@ describe('porta passwd', () => {
     // Written by the earlier tests in this file; run here again in case of isolation.
     await writeFile(site.path('basic/WeMustProtectThisHouse!'), `authorization-type=Basic\nrealm="Members"\nalice:${md5('second')}\n`);
     await runPorta(['passwd', '--digest', site.path('digest/WeMustProtectThisHouse!'), 'carol', 'Team Room'], { stdin: 'secret\n' });
+    await runPorta(['passwd', site.path('apache/WeMustProtectThisHouse!'), 'alice', 'Apache'], { stdin: 'wonder land\n' });
+    await runPorta(['passwd', '--apr1', site.path('apache/WeMustProtectThisHouse!'), 'bob'], { stdin: 'builder\n' });
     const server = startPorta(['serve', site.root, '--port', '0', '--host', '127.0.0.1', '--workers', '2', '--access-log', 'off']);
     try {
       const [, port] = (await server.waitForStderr(/Local: +http:\/\/[^:]+:(\d+)/, 10_000)) as unknown as [string, string];
@@ -69,6 +99,12 @@ describe('porta passwd', () => {
       const p = Number(port);
       assert.equal((await fetchOne(p, request('GET', '/basic/page.txt'))).status, 401);
       assert.equal((await fetchOne(p, request('GET', '/basic/page.txt', [basicField('alice', 'second')]))).text, 'basic page\n');
+      // The default bcrypt line and the --apr1 one, each through a served folder.
+      for (const [user, password] of [['alice', 'wonder land'], ['bob', 'builder']] as const) {
+        assert.equal((await fetchOne(p, request('GET', '/apache/page.txt', [basicField(user, password)]))).text, 'apache page\n');
+        assert.equal((await fetchOne(p, request('GET', '/apache/page.txt', [basicField(user, 'wrong')]))).status, 401);
+      }
+
       // A nonce is counted by the worker that issued it: the client answers the challenge on
       // its connection, as browsers and curl do; each new connection may meet either worker.
       for (let i = 0; i < 4; i++) {
@@ -86,6 +122,25 @@ describe('porta passwd', () => {
           connection.destroy();
         }
       }
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('a line in a format porta does not read refuses its folder with one line on standard error', T, async () => {
+    // crypt(3) DES, as `htpasswd -d` writes it.
+    await writeFile(site.path('old/WeMustProtectThisHouse!'), 'authorization-type=Basic\nrealm="Old"\nalice:abJnggxhB/yWI\n');
+    const server = startPorta(['serve', site.root, '--port', '0', '--host', '127.0.0.1', '--access-log', 'off']);
+    try {
+      const [, port] = (await server.waitForStderr(/Local: +http:\/\/[^:]+:(\d+)/, 10_000)) as unknown as [string, string];
+      for (let i = 0; i < 3; i++) {
+        const res = await fetchOne(Number(port), request('GET', '/old/page.txt', [basicField('alice', 'pw')]));
+        assert.equal(res.status, 500);
+        assert.ok(!res.text.includes('old page'));
+      }
+      const reports = server.stderr().split('\n').filter((line) => line.includes('WeMustProtectThisHouse!'));
+      assert.equal(reports.length, 1, server.stderr());
+      assert.match(reports[0] as string, /old\/WeMustProtectThisHouse!:3: the password hash is in no format porta reads \(.*bcrypt.*\)/);
     } finally {
       await server.stop();
     }

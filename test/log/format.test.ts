@@ -26,6 +26,7 @@ function record(overrides: Partial<AccessRecord> = {}): AccessRecord {
     requestLine: 'GET /apache_pb.gif HTTP/1.0',
     status: 200,
     bytes: 2326,
+    durationUs: 0,
     referer: undefined,
     userAgent: undefined,
     ...overrides,

@@ -39,7 +39,7 @@ describe('control file parser', () => {
     ['authorization-type=Basic\nrealm="R" trailing\n', 2, /quoted/],
     ['authorization-type=Kerberos\nrealm="R"\n', 1, /Basic or Digest/],
     ['authorization-type=Basic\nauthorization-type=Basic\nrealm="R"\n', 2, /twice/],
-    ['authorization-type=Basic\nrealm="R"\nalice:abc\n', 3, /32 hexadecimal/],
+    ['authorization-type=Basic\nrealm="R"\nalice:abc\n', 3, /no format porta reads/],
     [`authorization-type=Basic\nrealm="R"\nalice:R:${md5('x')}\n`, 3, /Basic user line/],
     [`authorization-type=Basic\nrealm="R"\nalice:${md5('x')}\nalice:${md5('y')}\n`, 4, /twice/],
     [`authorization-type=Digest\nrealm="R"\nbob:${md5('x')}\n`, 3, /Digest user line/],

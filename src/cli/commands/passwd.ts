@@ -1,13 +1,17 @@
 /**
- * `porta passwd [--digest] FILE USER [REALM]` (docs/toolkit.md): adds or replaces USER's line in an
- * auth control file, like Apache's htpasswd/htdigest. The password is read from the terminal
+ * `porta passwd [--md5 | --apr1 | --digest] FILE USER [REALM]` (docs/toolkit.md): adds or
+ * replaces USER's line in an auth control file, like Apache's htpasswd/htdigest. Basic lines
+ * are bcrypt by default (as `htpasswd -B` writes them, cost 10), Apache MD5-crypt with
+ * --apr1 (`htpasswd -m`), or the plain MD5 hex of the original format with --md5. The password is read from the terminal
  * without echo (twice), or from the first line of standard input when it is not a terminal;
  * never from the arguments. The file is rewritten atomically (temporary file, then rename),
  * so a server reading it never sees half of it.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import bcrypt from 'bcryptjs';
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { md5Crypt } from '../../site/auth/md5-crypt.js';
 import { UPLOAD_TEMP_PREFIX } from '../../site/hidden-names.js';
 import type { Command } from '../command.js';
 import { parseFlagsWithConfig } from '../config-file.js';
@@ -17,17 +21,30 @@ import { readPassword } from '../read-password.js';
 
 const FLAGS: Record<string, FlagSpec> = {
   digest: { kind: 'boolean' },
+  md5: { kind: 'boolean' },
+  apr1: { kind: 'boolean' },
 };
+
+/**
+ * bcrypt's work factor: about 70 ms per check on a current core (each step doubles it),
+ * paid once per user and password by the server, which remembers successes. htpasswd's
+ * own default of 5 is too cheap against guessing today.
+ */
+export const BCRYPT_COST = 10;
+
+type BasicFormat = 'bcrypt' | 'apr1' | 'md5';
 
 const DEFAULT_REALM = 'Restricted';
 
-const HELP = `Usage: porta passwd [--digest] FILE USER [REALM]
+const HELP = `Usage: porta passwd [--md5 | --apr1 | --digest] FILE USER [REALM]
 
 Adds or replaces USER's line in the auth control file FILE (creating it), like Apache's
 htpasswd / htdigest. Put FILE in a served directory under the control-file name
 (WeMustProtectThisHouse! unless serve has --auth-file) to protect that directory.
 
-  Basic (default):  USER:<md5 hex of the password>
+  Basic (default):  USER:$2y$${BCRYPT_COST}$...   bcrypt, as htpasswd -B writes it
+  --apr1:           USER:$apr1$...     Apache MD5-crypt, as htpasswd -m writes it
+  --md5:            USER:<md5 hex of the password>   (the original control-file format)
   --digest:         USER:REALM:<md5 hex of USER:REALM:password>   (REALM required)
 
 A new file also gets its authorization-type line and realm="REALM" (Basic: REALM, or
@@ -36,6 +53,8 @@ twice, or from the first line of standard input when that is not a terminal; it 
 taken as an argument.
 
 Options:
+  --apr1         write the Basic line in Apache MD5-crypt instead of bcrypt
+  --md5          write the Basic line as the MD5 hex of the password instead of bcrypt
   --digest       write a Digest line (REALM required) instead of a Basic one
   --config FILE  JSON file whose keys are the long flags in camelCase (flags win)
 
@@ -52,6 +71,14 @@ function checkPart(value: string, what: string): void {
 
 function md5Hex(text: string): string {
   return createHash('md5').update(text, 'utf8').digest('hex');
+}
+
+/** The hash of a Basic line in `format`; bcrypt as `$2y$` (what Apache writes and reads). */
+async function basicHash(format: BasicFormat, password: string): Promise<string> {
+  if (format === 'md5') return md5Hex(password);
+  // 8 characters of the MD5-crypt alphabet, from 6 random bytes.
+  if (format === 'apr1') return md5Crypt(password, randomBytes(6).toString('base64').replace(/\+/g, '.'), '$apr1$');
+  return (await bcrypt.hash(password, BCRYPT_COST)).replace(/^\$2[ab]\$/, '$2y$');
 }
 
 async function readExisting(file: string): Promise<string | undefined> {
@@ -107,12 +134,15 @@ async function writeAtomically(file: string, text: string): Promise<void> {
 }
 
 export const passwdCommand: Command = {
-  summary: 'add or replace a user in an auth control file (Basic, or --digest)',
+  summary: 'add or replace a user in an auth control file (Basic bcrypt, --apr1, --md5, or --digest)',
   help: HELP,
   async run(args: string[]): Promise<number> {
     const { flags, positionals } = parseFlagsWithConfig(args, FLAGS);
     const digest = flags.digest === true;
-    if (positionals.length < 2 || positionals.length > 3) throw new UsageError('usage: porta passwd [--digest] FILE USER [REALM]');
+    const chosen = (['digest', 'md5', 'apr1'] as const).filter((name) => flags[name] === true);
+    if (chosen.length > 1) throw new UsageError(`choose one of --${chosen.join(', --')}`);
+    const format: BasicFormat = flags.md5 === true ? 'md5' : flags.apr1 === true ? 'apr1' : 'bcrypt';
+    if (positionals.length < 2 || positionals.length > 3) throw new UsageError('usage: porta passwd [--md5 | --apr1 | --digest] FILE USER [REALM]');
     const [file, user, givenRealm] = positionals as [string, string, string | undefined];
     if (digest && givenRealm === undefined) throw new UsageError('--digest needs a REALM: porta passwd --digest FILE USER REALM');
     checkPart(user, 'USER');
@@ -121,9 +151,10 @@ export const passwdCommand: Command = {
     if (basename(file) === '') throw new UsageError(`FILE must name a file, got '${file}'`);
     const existing = await readExisting(file);
     const password = await readPassword(process.stdin, process.stderr, `Password for ${user}: `);
-    const hash = digest ? md5Hex(`${user}:${realm}:${password}`) : md5Hex(password);
+    const hash = digest ? md5Hex(`${user}:${realm}:${password}`) : await basicHash(format, password);
     await writeAtomically(file, updateControlText(existing, digest, user, realm, hash));
-    process.stderr.write(`${existing === undefined ? 'Created' : 'Updated'} ${file}: ${digest ? 'Digest' : 'Basic'} user ${user}${digest ? ` in realm "${realm}"` : ''}\n`);
+    const what = digest ? `Digest user ${user} in realm "${realm}"` : `Basic user ${user} (${format === 'md5' ? 'MD5' : format})`;
+    process.stderr.write(`${existing === undefined ? 'Created' : 'Updated'} ${file}: ${what}\n`);
     return 0;
   },
 };

@@ -42,8 +42,9 @@ Options:
   --header-timeout SEC       time allowed to receive a request head, and between body reads (default 10)
   --send-timeout SEC         a response the client does not read for this long is abandoned (default 60)
   --stop-timeout SEC         on SIGINT/SIGTERM, time requests in flight get to finish (default 30)
-  --max-body BYTES           request body limit, 413 beyond (default 2097152)
-  --max-uri BYTES            request-target limit, 414 beyond (default 2048)
+  --max-body SIZE            request body limit, 413 beyond (default 2M); SIZE is bytes
+                             or 512k, 10M, 1G (k = 1024, as nginx)
+  --max-uri SIZE             request-target limit, 414 beyond (default 2k)
   --auth-file NAME           name of the per-directory auth control file (default WeMustProtectThisHouse!)
   --secret TEXT              key for Digest nonces (default: random per start)
   --cgi, --no-cgi            run executable *.cgi files as CGI programs for GET, HEAD and POST (default on)
@@ -53,7 +54,7 @@ Options:
                              shared out among --workers)
   --trace, --no-trace        the TRACE method (default on)
   --access-log FILE          where the access log goes: '-' stdout (default), a file, or 'off'
-  --log-format FORMAT        common (default) or combined
+  --log-format FORMAT        common (default), combined, or json (one object per line)
   --expose-access-log        serve the log at /.well-known/access.log
   --dotfiles deny|allow      names starting with '.' are 404 and unlisted (default deny;
                              /.well-known/ is always served)

@@ -4,7 +4,8 @@
  *
  *   authorization-type=Basic | Digest
  *   realm="Some Realm"                      (always quoted)
- *   name:<md5 hex of the password>           (Basic users)
+ *   name:<password hash>                     (Basic users: MD5 hex, or an htpasswd line's hash,
+ *                                             see password-hash.ts)
  *   name:realm:<md5 hex of name:realm:pw>    (Digest users; SHA-256 hex for SHA-256)
  *   ALLOW-PUT / ALLOW-DELETE
  *
@@ -12,6 +13,7 @@
  * of the first problem: a directory whose protection cannot be read must not be left open.
  */
 import { readQuotedString, trimOws } from '../../http/syntax.js';
+import { parsePasswordHash, standInFor, type PasswordHash } from './password-hash.js';
 
 export type AuthScheme = 'Basic' | 'Digest';
 export type DigestAlgorithm = 'MD5' | 'SHA-256';
@@ -19,13 +21,18 @@ export type DigestAlgorithm = 'MD5' | 'SHA-256';
 export interface AuthRules {
   readonly scheme: AuthScheme;
   readonly realm: string;
-  /** Digest only: MD5 (32 hex digits per user) or SHA-256 (64). Basic hashes are MD5. */
+  /** Digest only: MD5 (32 hex digits per user) or SHA-256 (64). */
   readonly algorithm: DigestAlgorithm;
   /**
-   * User name -> lower-case hex: md5(password) for Basic, H(name:realm:password) for Digest
-   * (Digest lines for another realm are kept out: they can never match this realm).
+   * User name -> the stored hash as written (MD5 hex lower-cased) for Basic, lower-case hex
+   * H(name:realm:password) for Digest (Digest lines for another realm are kept out: they can
+   * never match this realm).
    */
   readonly users: ReadonlyMap<string, string>;
+  /** Basic only: user name -> the parsed password hash. */
+  readonly passwords: ReadonlyMap<string, PasswordHash>;
+  /** Basic only: what an unknown user's password is checked against (as costly as the costliest line). */
+  readonly standIn: PasswordHash;
   readonly allowPut: boolean;
   readonly allowDelete: boolean;
 }
@@ -101,20 +108,28 @@ export function parseControlFile(text: string, file: string): AuthRules {
   }
   if (scheme === undefined) throw new ControlFileError(file, 0, 'no authorization-type=Basic or authorization-type=Digest line');
   if (realm === undefined) throw new ControlFileError(file, 0, 'no realm="..." line');
-  const { users, algorithm } = scheme === 'Basic' ? basicUsers(userLines, file) : digestUsers(userLines, realm, file);
-  return { scheme, realm, algorithm, users, allowPut, allowDelete };
+  if (scheme === 'Basic') {
+    const passwords = basicUsers(userLines, file);
+    const users = new Map([...passwords].map(([name, hash]) => [name, hash.text]));
+    return { scheme, realm, algorithm: 'MD5', users, passwords, standIn: standInFor(passwords.values()), allowPut, allowDelete };
+  }
+  const { users, algorithm } = digestUsers(userLines, realm, file);
+  return { scheme, realm, algorithm, users, passwords: NO_PASSWORDS, standIn: standInFor([]), allowPut, allowDelete };
 }
 
-function basicUsers(lines: readonly UserLine[], file: string): { users: Map<string, string>; algorithm: DigestAlgorithm } {
-  const users = new Map<string, string>();
+const NO_PASSWORDS: ReadonlyMap<string, PasswordHash> = new Map();
+
+function basicUsers(lines: readonly UserLine[], file: string): Map<string, PasswordHash> {
+  const passwords = new Map<string, PasswordHash>();
   for (const { line, parts } of lines) {
-    if (parts.length !== 2) throw new ControlFileError(file, line, 'a Basic user line is name:<md5 hex of the password>');
-    const [name, hash] = parts as [string, string];
-    checkName(name, users, file, line);
-    if (!HEX32.test(hash)) throw new ControlFileError(file, line, 'the password hash must be 32 hexadecimal digits (MD5)');
-    users.set(name, hash.toLowerCase());
+    if (parts.length !== 2) throw new ControlFileError(file, line, 'a Basic user line is name:<password hash>');
+    const [name, text] = parts as [string, string];
+    checkName(name, passwords, file, line);
+    const hash = parsePasswordHash(text);
+    if (typeof hash === 'string') throw new ControlFileError(file, line, hash);
+    passwords.set(name, hash);
   }
-  return { users, algorithm: 'MD5' };
+  return passwords;
 }
 
 function digestUsers(lines: readonly UserLine[], realm: string, file: string): { users: Map<string, string>; algorithm: DigestAlgorithm } {
@@ -137,7 +152,7 @@ function digestUsers(lines: readonly UserLine[], realm: string, file: string): {
   return { users, algorithm: algorithm ?? 'MD5' };
 }
 
-function checkName(name: string, users: ReadonlyMap<string, string>, file: string, line: number): void {
+function checkName(name: string, users: ReadonlyMap<string, unknown>, file: string, line: number): void {
   if (name === '') throw new ControlFileError(file, line, 'the user name is empty');
   if (users.has(name)) throw new ControlFileError(file, line, `user '${name}' is listed twice`);
 }

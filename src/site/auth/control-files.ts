@@ -12,6 +12,7 @@ import type { Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isInside, namesNothing } from '../paths.js';
+import { prepareBcryptThread } from './bcrypt-thread.js';
 import { ControlFileError, parseControlFile, type AuthRules } from './control-file.js';
 
 /** A control file as read: its rules, or why it cannot be used. */
@@ -19,8 +20,6 @@ export interface ControlFile {
   readonly path: string;
   readonly rules: AuthRules | undefined;
   readonly problem: Error | undefined;
-  /** Basic credentials (the Authorization value) already verified against these rules -> user. */
-  readonly verifiedBasic: Map<string, string>;
 }
 
 /** Why a control file cannot be used: one line for the error output (no stack: it is not a bug). */
@@ -55,9 +54,6 @@ interface LoadedFile {
   readonly stats: Stats;
   readonly file: ControlFile;
 }
-
-/** Verified Basic credentials kept per control file (cleared when full: crude, cheap). */
-export const MAX_VERIFIED_BASIC = 1024;
 
 export class ControlFiles {
   private readonly directories = new Map<string, DirectoryEntry>();
@@ -143,8 +139,10 @@ export class ControlFiles {
       return this.refuse(path, stats, new ControlFileProblem(`${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}); the directory is refused`));
     }
     try {
-      const file: ControlFile = { path, rules: parseControlFile(text, path), problem: undefined, verifiedBasic: new Map() };
+      const file: ControlFile = { path, rules: parseControlFile(text, path), problem: undefined };
       this.files.set(path, { stats, file });
+      // The stand-in is bcrypt exactly when some line is: the first check will want the thread.
+      if (file.rules?.standIn.kind === 'bcrypt') prepareBcryptThread();
       return file;
     } catch (error) {
       if (!(error instanceof ControlFileError)) throw error;
@@ -153,7 +151,7 @@ export class ControlFiles {
   }
 
   private refuse(path: string, stats: Stats | undefined, problem: Error): ControlFile {
-    const file: ControlFile = { path, rules: undefined, problem, verifiedBasic: new Map() };
+    const file: ControlFile = { path, rules: undefined, problem };
     if (stats !== undefined) this.files.set(path, { stats, file });
     else this.files.delete(path);
     this.options.report(problem);

@@ -1,12 +1,14 @@
-/** A site's authentication state: the control-file cache, the nonce secret and counts. */
+/** A site's authentication state: the control-file cache, the nonce secret and counts, the verified Basic passwords. */
 import { randomBytes } from 'node:crypto';
 import { ControlFiles } from './control-files.js';
 import { NonceCounts } from './nonce-counts.js';
 import { newIssuer } from './nonces.js';
+import { VerifiedPasswords } from './verified-passwords.js';
 import type { AuthSecrets } from './verify.js';
 
 export interface SiteAuth extends AuthSecrets {
   readonly files: ControlFiles;
+  readonly verified: VerifiedPasswords;
 }
 
 export interface SiteAuthOptions {
@@ -33,5 +35,6 @@ export function createSiteAuth(options: SiteAuthOptions): SiteAuth {
     secret: options.secret !== undefined ? Buffer.from(options.secret, 'utf8') : randomBytes(32),
     issuer: newIssuer(),
     counts: new NonceCounts(),
+    verified: new VerifiedPasswords(),
   };
 }

@@ -2,14 +2,18 @@
  * Checking credentials against a control file's rules: Basic (RFC 7617) and Digest
  * (RFC 7616, qop=auth, MD5 or SHA-256). Hashes are compared in constant time, and an
  * unknown user is checked against a stand-in hash, so a wrong name and a wrong password take
- * the same work and get the same answer.
+ * the same work and get the same answer. A Basic check of a bcrypt line runs on another
+ * thread (the answer is a promise); MD5-crypt and bcrypt successes are remembered.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { HttpRequest } from '../../http/handler.js';
+import { andThen, type MaybePromise } from '../../maybe-async.js';
 import type { Credentials } from './authorization.js';
 import type { AuthRules, DigestAlgorithm } from './control-file.js';
 import type { NonceCounts } from './nonce-counts.js';
 import { checkNonce, makeOpaque } from './nonces.js';
+import { passwordMatches, type PasswordHash } from './password-hash.js';
+import { VerifiedPasswords } from './verified-passwords.js';
 
 export interface AuthSecrets {
   /** Key of the Digest nonces (`--secret`, or random per start). */
@@ -45,18 +49,28 @@ function sameHex(a: string, b: string): boolean {
 const STAND_IN_MD5 = '0'.repeat(32);
 const STAND_IN_SHA256 = '0'.repeat(64);
 
-/** Basic: `base64(user:password)`, the password's MD5 hex compared with the user's line. */
-export function verifyBasic(rules: AuthRules, credentials: Credentials): Verdict {
+/**
+ * Basic: `base64(user:password)`, the password checked against the user's line. The answer
+ * is a promise only for a bcrypt line not verified before (it may reject with an HttpError
+ * 503 when the bcrypt thread is saturated).
+ */
+export function verifyBasic(rules: AuthRules, credentials: Credentials, verified: VerifiedPasswords): MaybePromise<Verdict> {
   const token = credentials.token68;
   if (token === undefined) return REFUSED;
   const decoded = Buffer.from(token, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 0) return REFUSED;
   const user = decoded.slice(0, colon);
-  const stored = rules.users.get(user);
-  const matches = sameHex(hashHex('MD5', decoded.slice(colon + 1)), stored ?? STAND_IN_MD5);
-  if (stored === undefined || !matches) return { ok: false, stale: false, user };
-  return { ok: true, user, info: undefined };
+  const password = decoded.slice(colon + 1);
+  const stored = rules.passwords.get(user);
+  const hash = stored ?? rules.standIn;
+  const matches = isSlow(hash) ? verified.matches(VerifiedPasswords.key(hash.text, user, password), () => passwordMatches(hash, password)) : passwordMatches(hash, password);
+  return andThen(matches, (yes): Verdict => (stored !== undefined && yes ? { ok: true, user, info: undefined } : { ok: false, stale: false, user }));
+}
+
+/** Worth remembering: MD5-crypt (1,000 MD5 rounds, about a millisecond) and bcrypt (tens of ms); the others cost less than the key. */
+function isSlow(hash: PasswordHash): boolean {
+  return hash.kind === 'bcrypt' || hash.kind === 'md5-crypt';
 }
 
 const NC = /^[0-9a-fA-F]{8}$/;

@@ -12,15 +12,17 @@
  * (and a type map only serves what both its own folder and the named file's folder allow).
  *
  * The governing file is the nearest one up from the directory the target is (or is in),
- * found through ControlFiles' cache: no I/O while the answer is fresh. Verified Basic
- * credentials are remembered per control file, so a good Basic request costs map lookups.
+ * found through ControlFiles' cache: no I/O while the answer is fresh. Verified MD5-crypt
+ * and bcrypt passwords are remembered (VerifiedPasswords), so a good Basic request costs a
+ * SHA-256 and map lookups; a bcrypt check not made before runs on another thread.
  * Success sets ctx.user, ctx.authType and ctx.grants (ALLOW-PUT / ALLOW-DELETE).
  */
 import { dirname } from 'node:path';
 import { HttpError } from '../../http/http-error.js';
 import { parseAuthorization } from '../auth/authorization.js';
 import { challenge } from '../auth/challenge.js';
-import { MAX_VERIFIED_BASIC, type DirectoryEntry, type Governing } from '../auth/control-files.js';
+import type { AuthRules } from '../auth/control-file.js';
+import type { DirectoryEntry, Governing } from '../auth/control-files.js';
 import { verifyBasic, verifyDigest, type Verdict } from '../auth/verify.js';
 import type { RequestContext } from '../context.js';
 import type { CachedTarget } from '../file-cache.js';
@@ -63,7 +65,7 @@ function authorize(ctx: RequestContext, target: CachedTarget): MaybePromise<Stag
 }
 
 /** Authenticates unless the same control file already admitted this request. */
-function authenticateFor(ctx: RequestContext, governing: Governing, now: number): StageResult {
+function authenticateFor(ctx: RequestContext, governing: Governing, now: number): MaybePromise<StageResult> {
   if (ctx.authorizedBy !== undefined && governing === ctx.authorizedBy) return undefined;
   ctx.authorizedBy = governing;
   return authenticate(ctx, governing, now);
@@ -71,29 +73,24 @@ function authenticateFor(ctx: RequestContext, governing: Governing, now: number)
 
 const REFUSED_DIRECTORY = 'The access rules of this directory cannot be read, so it is refused until they are fixed.';
 
-function authenticate(ctx: RequestContext, governing: Governing, now: number): StageResult {
+function authenticate(ctx: RequestContext, governing: Governing, now: number): MaybePromise<StageResult> {
   if (governing === null) return undefined;
   const rules = governing.rules;
   if (rules === undefined) throw new HttpError(500, REFUSED_DIRECTORY);
   const header = ctx.request.fields.get('authorization');
-  let verdict: Verdict = { ok: false, stale: false };
+  let verdict: MaybePromise<Verdict> = { ok: false, stale: false };
   if (header !== undefined) {
-    const known = rules.scheme === 'Basic' ? governing.verifiedBasic.get(header) : undefined;
-    if (known !== undefined) {
-      verdict = { ok: true, user: known, info: undefined };
-    } else {
-      const credentials = parseAuthorization(header);
-      if (credentials?.scheme === 'basic' && rules.scheme === 'Basic') {
-        verdict = verifyBasic(rules, credentials);
-        if (verdict.ok === true) {
-          if (governing.verifiedBasic.size >= MAX_VERIFIED_BASIC) governing.verifiedBasic.clear();
-          governing.verifiedBasic.set(header, verdict.user);
-        }
-      } else if (credentials?.scheme === 'digest' && rules.scheme === 'Digest') {
-        verdict = verifyDigest(rules, credentials, ctx.request, ctx.site.auth, now);
-      }
+    const credentials = parseAuthorization(header);
+    if (credentials?.scheme === 'basic' && rules.scheme === 'Basic') {
+      verdict = verifyBasic(rules, credentials, ctx.site.auth.verified);
+    } else if (credentials?.scheme === 'digest' && rules.scheme === 'Digest') {
+      verdict = verifyDigest(rules, credentials, ctx.request, ctx.site.auth, now);
     }
   }
+  return andThen(verdict, (known) => admit(ctx, rules, known, now));
+}
+
+function admit(ctx: RequestContext, rules: AuthRules, verdict: Verdict, now: number): StageResult {
   if (verdict.ok === 'bad') throw new HttpError(400, verdict.message);
   if (verdict.ok === false) {
     // The name that was tried goes to the access log, as Apache's %u does for a 401.

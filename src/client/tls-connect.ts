@@ -69,11 +69,13 @@ export function describeSession(socket: tls.TLSSocket): string {
 /** The OpenSSL verification result (or Node's host-name check) in words. */
 function describeCertificateProblem(code: string, host: string): string {
   switch (code) {
+    // One wording for both: Node (OpenSSL) says DEPTH_ZERO_SELF_SIGNED_CERT for a self-signed
+    // certificate, Bun (BoringSSL) UNABLE_TO_VERIFY_LEAF_SIGNATURE.
     case 'DEPTH_ZERO_SELF_SIGNED_CERT':
-      return 'it is self-signed';
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+      return 'no authority trusted here signed it (it may be self-signed)';
     case 'SELF_SIGNED_CERT_IN_CHAIN':
       return 'its chain ends in a self-signed certificate that is not trusted here';
-    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
     case 'UNABLE_TO_GET_ISSUER_CERT':
     case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
       return 'it is not signed by an authority trusted here';

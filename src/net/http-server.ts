@@ -9,7 +9,9 @@ import { HttpConnection, type ConnectionContext } from '../http/connection.js';
 import { DeadlineSweeper } from '../http/deadline-sweeper.js';
 import { InFlightExchanges } from '../http/in-flight.js';
 import type { Listen, Listener, ListenerAddress } from '../transport/transport.js';
+import { bunRuntime, listenBun } from './bun-listener.js';
 import { listenNode } from './node-listener.js';
+import { isWorkerProcess } from './worker-pool.js';
 import type { TlsCredentials } from './self-signed-certificate.js';
 
 export interface HttpServerOptions {
@@ -42,7 +44,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     budget: new ByteBudget(options.context.limits.maxBufferedBytes),
     inFlight,
   };
-  const listen = options.listen ?? listenNode;
+  const listen = options.listen ?? defaultListen(options.tls !== undefined);
   const listener = await listen(
     {
       host: options.host,
@@ -85,4 +87,15 @@ async function shutdownServer(listener: Listener, connections: Set<HttpConnectio
   const settleTimer = new Promise<void>((resolve) => (timer = setTimeout(resolve, LOG_SETTLE_MS)));
   await Promise.race([inFlight.settled(), settleTimer]);
   clearTimeout(timer);
+}
+
+/**
+ * The socket back-end when none is given: Bun's native sockets for a cleartext port when
+ * porta runs on Bun, node:net (and node:tls) otherwise. Worker processes (--workers) take
+ * node:net on Bun too: node:cluster hands them the primary's one listening socket, which a
+ * native listener cannot share. PORTA_SOCKETS=node picks node:net on Bun (to compare).
+ */
+export function defaultListen(tls: boolean): Listen {
+  if (!tls && bunRuntime() !== undefined && process.env.PORTA_SOCKETS !== 'node' && !isWorkerProcess()) return listenBun;
+  return listenNode;
 }

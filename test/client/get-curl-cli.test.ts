@@ -152,7 +152,7 @@ describe('porta get as a small curl', () => {
       const result = await runPorta(['get', `https://localhost:${secure.port}/page.txt`]);
       assert.equal(result.code, 60);
       assert.equal(result.stdout.length, 0);
-      assertOneLine(result.stderr, /^porta: the certificate of localhost port \d+ cannot be trusted: it is self-signed \(-k\/--insecure skips this check\)\n$/);
+      assertOneLine(result.stderr, /^porta: the certificate of localhost port \d+ cannot be trusted: no authority trusted here signed it \(it may be self-signed\) \(-k\/--insecure skips this check\)\n$/);
     });
 
     test('https to a plain HTTP server is one line and exit 35', T, async () => {

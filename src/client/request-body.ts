@@ -7,6 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ClientFailure } from './client-failure.js';
+import { describeFileError } from '../file-error.js';
 
 export type RequestBody =
   | { readonly kind: 'bytes'; readonly data: Buffer }
@@ -43,7 +44,7 @@ export async function uploadBody(path: string): Promise<RequestBody> {
   try {
     info = await stat(path);
   } catch (error) {
-    throw new ClientFailure(`-T ${path}: ${describeReadError(error)}`);
+    throw new ClientFailure(`-T ${path}: ${describeFileError(error)}`);
   }
   if (!info.isFile()) throw new ClientFailure(`-T ${path}: not a regular file`);
   return { kind: 'file', path, size: info.size };
@@ -71,7 +72,7 @@ async function readDataFile(path: string, stdin: Readable): Promise<Buffer> {
     return await readFile(path);
   } catch (error) {
     if (error instanceof ClientFailure) throw error;
-    throw new ClientFailure(`-d @${path}: ${describeReadError(error)}`);
+    throw new ClientFailure(`-d @${path}: ${describeFileError(error)}`);
   }
 }
 
@@ -93,18 +94,4 @@ async function readBounded(input: Readable, what: string): Promise<Buffer> {
 /** curl -d @FILE sends the file without its line breaks (a form written over several lines). */
 function stripLineBreaks(data: Buffer): Buffer {
   return data.includes(0x0a) || data.includes(0x0d) ? Buffer.from(data.filter((byte) => byte !== 0x0a && byte !== 0x0d)) : data;
-}
-
-function describeReadError(error: unknown): string {
-  switch ((error as NodeJS.ErrnoException).code) {
-    case 'ENOENT':
-      return 'no such file';
-    case 'EISDIR':
-      return 'it is a directory, not a file';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    default:
-      return error instanceof Error ? error.message : String(error);
-  }
 }

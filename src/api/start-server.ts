@@ -10,15 +10,13 @@
  * the command's defaults; options are plain values, already valid (no argv parsing here).
  */
 import { realpath } from 'node:fs/promises';
-import { DEFAULT_LIMITS, type HttpLimits } from '../http/limits.js';
 import type { LogFormat } from '../log/access-record.js';
-import { logExchangesTo } from '../log/exchange-record.js';
 import { openAccessLog, type AccessLogSink } from '../log/sink.js';
-import { startHttpServer } from '../net/http-server.js';
 import { makeSiteConfig } from '../site/config.js';
 import { parseRedirectRules } from '../site/redirects.js';
 import { createSiteHandler } from '../site/site.js';
-import { SERVER_SOFTWARE } from '../version.js';
+import { startSiteServer } from './site-server.js';
+import type { HttpLimits } from '../http/limits.js';
 
 export interface ServerOptions {
   /** The folder to serve. */
@@ -101,17 +99,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const host = options.host ?? '127.0.0.1';
   let server;
   try {
-    server = await startHttpServer({
+    server = await startSiteServer({
       host,
       port: options.port ?? 8080,
-      ...(options.tls !== undefined ? { tls: options.tls } : {}),
-      context: {
-        limits: { ...DEFAULT_LIMITS, ...options.limits },
-        serverField: SERVER_SOFTWARE,
-        handle,
-        onExchange: logExchangesTo(sink, logFormat),
-        onInternalError: reportError,
-      },
+      handle,
+      ...(options.limits !== undefined ? { limits: options.limits } : {}),
+      tls: options.tls,
+      accessLog: { sink, format: logFormat },
+      onInternalError: reportError,
     });
   } catch (error) {
     await sink.close();

@@ -6,11 +6,10 @@
 import { mkdir, mkdtemp, realpath, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { DEFAULT_LIMITS, type HttpLimits } from '../../src/http/limits.js';
+import type { HttpLimits } from '../../src/http/limits.js';
 import type { LogFormat } from '../../src/log/access-record.js';
-import { logExchangesTo } from '../../src/log/exchange-record.js';
 import { openAccessLog, type AccessLogSink } from '../../src/log/sink.js';
-import { startHttpServer, type RunningHttpServer } from '../../src/net/http-server.js';
+import type { RunningHttpServer } from '../../src/net/http-server.js';
 import type { TlsCredentials } from '../../src/net/self-signed-certificate.js';
 import { DEFAULT_CGI_SETTINGS } from '../../src/site/handlers/cgi.js';
 import type { CompressionBudget } from '../../src/site/compression/compression-budget.js';
@@ -18,7 +17,7 @@ import { makeSiteConfig } from '../../src/site/config.js';
 import { parseRedirectRules } from '../../src/site/redirects.js';
 import type { PathFields } from '../../src/site/response-fields.js';
 import { createSiteHandler } from '../../src/site/site.js';
-import { SERVER_SOFTWARE } from '../../src/version.js';
+import { startSiteServer } from '../../src/api/site-server.js';
 
 export interface StartPortaOptions {
   /** Document root (made absolute and symlink-free here). */
@@ -148,18 +147,15 @@ export async function startPorta(options: StartPortaOptions): Promise<PortaServe
     snapshot: () => sink.snapshot(),
   };
 
-  const server = await startHttpServer({
+  const server = await startSiteServer({
     host: '127.0.0.1',
     port: 0,
-    ...(options.tls !== undefined ? { tls: options.tls } : {}),
-    ...(options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {}),
-    context: {
-      limits: { ...DEFAULT_LIMITS, ...options.limits },
-      serverField: SERVER_SOFTWARE,
-      handle,
-      onExchange: logExchangesTo(recording, logFormat),
-      onInternalError: (error) => internalErrors.push(error),
-    },
+    handle,
+    ...(options.limits !== undefined ? { limits: options.limits } : {}),
+    tls: options.tls,
+    maxConnections: options.maxConnections,
+    accessLog: { sink: recording, format: logFormat },
+    onInternalError: (error) => internalErrors.push(error),
   });
 
   let closed: Promise<void> | undefined;

@@ -5,12 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { DEFAULT_LIMITS } from '../../http/limits.js';
-import { logExchangesTo } from '../../log/exchange-record.js';
 import { openAccessLog, type AccessLogSink } from '../../log/sink.js';
 import { defaultMaxConnections } from '../../net/descriptor-limit.js';
 import { describeListenError } from '../../net/listen-error.js';
-import { startHttpServer, type RunningHttpServer } from '../../net/http-server.js';
+import type { RunningHttpServer } from '../../net/http-server.js';
 import { reachableUrls } from '../../net/network-urls.js';
 import { isWorkerProcess, onReloadRequest, reportFatalToPrimary, startWorkerPool, waitForPrimaryShutdownRequest } from '../../net/worker-pool.js';
 import type { RequestHandler } from '../../http/handler.js';
@@ -20,13 +18,14 @@ import { parseRedirectRules, type RedirectRule } from '../../site/redirects.js';
 import { stopAllCgiPrograms } from '../../cgi/process-runner.js';
 import { DEFAULT_CGI_SETTINGS, defaultCgiMax } from '../../site/handlers/cgi.js';
 import { createSiteHandler } from '../../site/site.js';
-import { PORTA_VERSION, SERVER_SOFTWARE } from '../../version.js';
+import { PORTA_VERSION } from '../../version.js';
 import type { Command } from '../command.js';
 import { describeFileError, RuntimeFailure, UsageError } from '../errors.js';
 import { parseServeOptions, WORKER_SECRET_ENV, type ServeOptions } from '../serve-options.js';
 import { waitForStopSignal } from '../signals.js';
 import { onReloadSignal, refusedLine, reloadedLine, restartOnlyChanges } from '../reload.js';
 import { loadTls, WORKER_TLS_CERT_ENV, WORKER_TLS_KEY_ENV, type LoadedTls } from '../tls-setup.js';
+import { startSiteServer } from '../../api/site-server.js';
 
 const HELP = `Usage: porta serve [ROOT] [options]
 
@@ -222,32 +221,37 @@ async function runServer(args: readonly string[], startOptions: ServeOptions, ro
   let server: RunningHttpServer;
   let redirectServer: RunningHttpServer | undefined;
   const limits = {
-    ...DEFAULT_LIMITS,
     maxUriBytes: options.maxUriBytes,
     maxBodyBytes: options.maxBodyBytes,
     keepAliveTimeoutMs: options.keepAliveTimeoutMs,
     headerTimeoutMs: options.headerTimeoutMs,
     sendTimeoutMs: options.sendTimeoutMs,
   };
-  const onExchange = logExchangesTo(sink, options.logFormat);
+  const accessLog = { sink, format: options.logFormat };
   let listeningPort = options.port;
   try {
     const maxConnections = options.maxConnections === 'auto' ? defaultMaxConnections() : options.maxConnections;
-    server = await startHttpServer({
+    server = await startSiteServer({
       host: options.host,
       port: options.port,
-      ...(maxConnections !== undefined ? { maxConnections } : {}),
-      ...(tls !== undefined ? { tls: tls.credentials } : {}),
-      context: { limits, serverField: SERVER_SOFTWARE, handle, onExchange, onInternalError: reportInternalError },
+      handle,
+      limits,
+      maxConnections,
+      tls: tls?.credentials,
+      accessLog,
+      onInternalError: reportInternalError,
     });
     if (options.redirectHttpPort !== undefined) {
       listeningPort = options.redirectHttpPort;
       const httpsHandler = createHttpsRedirectHandler(server.address.port);
-      redirectServer = await startHttpServer({
+      redirectServer = await startSiteServer({
         host: options.host,
         port: options.redirectHttpPort,
-        ...(maxConnections !== undefined ? { maxConnections } : {}),
-        context: { limits, serverField: SERVER_SOFTWARE, handle: httpsHandler, onExchange, onInternalError: reportInternalError },
+        handle: httpsHandler,
+        limits,
+        maxConnections,
+        accessLog,
+        onInternalError: reportInternalError,
       }).catch(async (error: unknown) => {
         await server.shutdown(0);
         throw error;
